@@ -1,0 +1,168 @@
+using System.Buffers.Binary;
+
+namespace ServerlessMed.Dicom.IO;
+
+/// <summary>A forward reader over a stream with its own buffer and byte position, so that small reads
+/// (tags, VRs, lengths) are span operations and large values can be skipped (seek) instead of read.</summary>
+internal sealed class ByteSource
+{
+    private readonly Stream _stream;
+    private readonly long _origin;
+    private readonly byte[] _buffer;
+    private int _pos;
+    private int _len;
+    private long _bufferStart;
+
+    public ByteSource(Stream stream, int bufferSize = 64 * 1024)
+    {
+        _stream = stream;
+        _buffer = new byte[bufferSize];
+        CanSeek = stream.CanSeek;
+        _origin = CanSeek ? stream.Position : 0;
+        Length = CanSeek ? stream.Length - _origin : -1;
+    }
+
+    public bool CanSeek { get; }
+
+    /// <summary>Bytes consumed since the start of this source.</summary>
+    public long Position => _bufferStart + _pos;
+
+    /// <summary>Offset of <see cref="Position"/> in the underlying stream (meaningful when seekable).</summary>
+    public long StreamOffset => _origin + Position;
+
+    /// <summary>Total bytes in the source, or -1 when the stream cannot tell.</summary>
+    public long Length { get; }
+
+    public long Remaining => Length < 0 ? long.MaxValue : Length - Position;
+
+    public Stream Stream => _stream;
+
+    /// <summary>Ensures n bytes are buffered; false when the stream ends first.</summary>
+    public bool TryEnsure(int n)
+    {
+        if (_len - _pos >= n)
+        {
+            return true;
+        }
+
+        if (_pos > 0)
+        {
+            Buffer.BlockCopy(_buffer, _pos, _buffer, 0, _len - _pos);
+            _bufferStart += _pos;
+            _len -= _pos;
+            _pos = 0;
+        }
+
+        while (_len < n)
+        {
+            var read = _stream.Read(_buffer, _len, _buffer.Length - _len);
+            if (read <= 0)
+            {
+                return false;
+            }
+
+            _len += read;
+        }
+
+        return true;
+    }
+
+    public bool IsAtEnd => !TryEnsure(1);
+
+    public ReadOnlySpan<byte> Peek(int n) => TryEnsure(n) ? _buffer.AsSpan(_pos, n) : _buffer.AsSpan(_pos, _len - _pos);
+
+    public ReadOnlySpan<byte> Read(int n)
+    {
+        if (!TryEnsure(n))
+        {
+            throw new EndOfStreamException();
+        }
+
+        var span = _buffer.AsSpan(_pos, n);
+        _pos += n;
+        return span;
+    }
+
+    public ushort ReadUInt16(bool bigEndian)
+    {
+        var s = Read(2);
+        return bigEndian ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s);
+    }
+
+    public uint ReadUInt32(bool bigEndian)
+    {
+        var s = Read(4);
+        return bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s);
+    }
+
+    /// <summary>Reads exactly n bytes into a new array, growing in chunks so a bogus length costs at most the stream.</summary>
+    public byte[] ReadBytes(long n)
+    {
+        if (n <= _len - _pos)
+        {
+            var quick = _buffer.AsSpan(_pos, (int)n).ToArray();
+            _pos += (int)n;
+            return quick;
+        }
+
+        if (Length >= 0 && n > Remaining)
+        {
+            throw new EndOfStreamException();
+        }
+
+        using var ms = new MemoryStream((int)Math.Min(n, 1 << 20));
+        var remaining = n;
+        while (remaining > 0)
+        {
+            if (!TryEnsure(1))
+            {
+                throw new EndOfStreamException();
+            }
+
+            var take = (int)Math.Min(remaining, _len - _pos);
+            ms.Write(_buffer, _pos, take);
+            _pos += take;
+            remaining -= take;
+        }
+
+        return ms.ToArray();
+    }
+
+    /// <summary>Moves forward n bytes: by seeking when possible, else by reading and discarding.</summary>
+    public void Skip(long n)
+    {
+        if (n <= _len - _pos)
+        {
+            _pos += (int)n;
+            return;
+        }
+
+        if (CanSeek)
+        {
+            var target = Position + n;
+            if (target > Length)
+            {
+                throw new EndOfStreamException();
+            }
+
+            _stream.Seek(_origin + target, SeekOrigin.Begin);
+            _bufferStart = target;
+            _pos = 0;
+            _len = 0;
+            return;
+        }
+
+        var remaining = n;
+        while (remaining > 0)
+        {
+            if (!TryEnsure(1))
+            {
+                throw new EndOfStreamException();
+            }
+
+            var take = (int)Math.Min(remaining, _len - _pos);
+            _pos += take;
+            remaining -= take;
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using System.Buffers.Binary;
+
+namespace ServerlessMed.Dicom.IO;
+
+/// <summary>The bytes of one value, in little-endian order. Either held in memory or, for large values,
+/// a reference to a range of the source that is read only when asked for (see <see cref="StreamRangeBuffer"/>).</summary>
+public abstract class DicomBuffer
+{
+    public static readonly DicomBuffer Empty = new MemoryBuffer(ReadOnlyMemory<byte>.Empty);
+
+    public abstract long Length { get; }
+
+    /// <summary>True when the bytes are in memory; false for a deferred reference to the source.</summary>
+    public abstract bool IsLoaded { get; }
+
+    /// <summary>The bytes, loading a deferred value (cost: its length in memory).</summary>
+    public abstract ReadOnlyMemory<byte> GetMemory();
+
+    /// <summary>Streams the bytes to <paramref name="destination"/>, swapping each unit of
+    /// <paramref name="swapUnit"/> bytes (1 = no swap) for big-endian output.</summary>
+    public abstract void CopyTo(Stream destination, int swapUnit = 1);
+
+    public static DicomBuffer FromBytes(ReadOnlyMemory<byte> bytes) => bytes.Length == 0 ? Empty : new MemoryBuffer(bytes);
+
+    /// <summary>Swaps bytes in place in units of 2, 4 or 8 (AT values are pairs of 2-byte numbers: unit 2).</summary>
+    public static void SwapInPlace(Span<byte> bytes, int unit)
+    {
+        switch (unit)
+        {
+            case 2:
+                for (var i = 0; i + 1 < bytes.Length; i += 2)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(bytes[i..], BinaryPrimitives.ReadUInt16BigEndian(bytes[i..]));
+                }
+
+                break;
+            case 4:
+                for (var i = 0; i + 3 < bytes.Length; i += 4)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(bytes[i..], BinaryPrimitives.ReadUInt32BigEndian(bytes[i..]));
+                }
+
+                break;
+            case 8:
+                for (var i = 0; i + 7 < bytes.Length; i += 8)
+                {
+                    BinaryPrimitives.WriteUInt64LittleEndian(bytes[i..], BinaryPrimitives.ReadUInt64BigEndian(bytes[i..]));
+                }
+
+                break;
+        }
+    }
+}
+
+/// <summary>A value held in memory.</summary>
+public sealed class MemoryBuffer(ReadOnlyMemory<byte> bytes) : DicomBuffer
+{
+    public override long Length => bytes.Length;
+
+    public override bool IsLoaded => true;
+
+    public override ReadOnlyMemory<byte> GetMemory() => bytes;
+
+    public override void CopyTo(Stream destination, int swapUnit = 1)
+    {
+        if (swapUnit <= 1)
+        {
+            destination.Write(bytes.Span);
+            return;
+        }
+
+        var copy = bytes.ToArray();
+        SwapInPlace(copy, swapUnit);
+        destination.Write(copy);
+    }
+}
+
+/// <summary>Opens the source of deferred values again. A file source opens a new read-only stream per use,
+/// so datasets read from files can be shared across threads.</summary>
+public interface IDicomStreamSource
+{
+    /// <summary>Describes the source in error messages (a file name, never content).</summary>
+    string Description { get; }
+
+    Stream Open();
+}
+
+/// <summary>Deferred value: <see cref="Length"/> bytes at <see cref="Offset"/> of a source stream. The bytes
+/// are in the source's byte order; <see cref="SourceSwapUnit"/> says how to bring them to little endian.</summary>
+public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, long length, int sourceSwapUnit) : DicomBuffer
+{
+    private const int ChunkSize = 81920;
+
+    public IDicomStreamSource Source => source;
+
+    public long Offset => offset;
+
+    public int SourceSwapUnit => sourceSwapUnit;
+
+    public override long Length => length;
+
+    public override bool IsLoaded => false;
+
+    public override ReadOnlyMemory<byte> GetMemory()
+    {
+        if (length > Array.MaxLength)
+        {
+            throw new DicomException($"{source.Description}: value of {length} bytes at offset {offset} is too large to load into memory; stream it instead");
+        }
+
+        var bytes = new byte[length];
+        using var s = source.Open();
+        s.Seek(offset, SeekOrigin.Begin);
+        s.ReadExactly(bytes);
+        if (sourceSwapUnit > 1)
+        {
+            SwapInPlace(bytes, sourceSwapUnit);
+        }
+
+        return bytes;
+    }
+
+    public override void CopyTo(Stream destination, int swapUnit = 1)
+    {
+        using var s = source.Open();
+        s.Seek(offset, SeekOrigin.Begin);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            // Swapping twice is no swap: source BE → output BE copies as is.
+            var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
+            var remaining = length;
+            while (remaining > 0)
+            {
+                var n = (int)Math.Min(remaining, ChunkSize);
+                s.ReadExactly(buffer, 0, n);
+                if (unit > 1)
+                {
+                    SwapInPlace(buffer.AsSpan(0, n), unit);
+                }
+
+                destination.Write(buffer, 0, n);
+                remaining -= n;
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            throw new DicomTruncatedException($"source ended inside a value of {length} bytes", source.Description, offset);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>A file on disk as a source of deferred values.</summary>
+public sealed class FileStreamSource(string path) : IDicomStreamSource
+{
+    public string Description => Path.GetFileName(path);
+
+    public string FilePath => path;
+
+    public Stream Open() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+}
+
+/// <summary>A caller's seekable stream as a source. The caller keeps it open while values are in use;
+/// access is serialised because the stream has one position.</summary>
+public sealed class SharedStreamSource(Stream stream, string description) : IDicomStreamSource
+{
+    private readonly Lock _gate = new();
+
+    public string Description => description;
+
+    public Stream Open() => new Window(stream, _gate);
+
+    /// <summary>A view that takes the lock for its lifetime so concurrent copies do not interleave seeks.</summary>
+    private sealed class Window : Stream
+    {
+        private readonly Stream _inner;
+        private readonly Lock _gate;
+        private bool _disposed;
+
+        public Window(Stream inner, Lock gate)
+        {
+            _inner = inner;
+            _gate = gate;
+            _gate.Enter();
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => _inner.Length;
+
+        public override long Position { get => _inner.Position; set => _inner.Position = value; }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => _inner.Read(buffer);
+
+        public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                _gate.Exit();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
