@@ -123,6 +123,10 @@ public sealed class DicomFile
         {
             var (explicitVr, bigEndian) = DetectEncoding(src, ts, warnings);
             new DicomParser(src, builder, options, source, warnings).ParseDataset(explicitVr, bigEndian);
+            if (!explicitVr)
+            {
+                AmbiguousVRResolver.Resolve(dataset);
+            }
         }
 
         return new DicomFile(meta, dataset, ts, preamble, warnings);

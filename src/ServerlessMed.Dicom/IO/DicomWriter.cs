@@ -160,7 +160,7 @@ public sealed class DicomWriter
 
     private void WriteSequence(Stream s, DicomSequence sq, bool explicitVr, bool bigEndian)
     {
-        var defined = _options.ExplicitLengthSequences;
+        var defined = UseDefinedLength(sq, explicitVr);
         WriteHeader(s, sq.Tag, DicomVR.SQ, defined ? (uint)(Measure(sq, explicitVr) - HeaderSize(DicomVR.SQ, explicitVr)) : UndefinedLength, explicitVr, bigEndian);
         foreach (var item in sq.Items)
         {
@@ -238,6 +238,11 @@ public sealed class DicomWriter
         s.Write(h);
     }
 
+    /// <summary>In implicit VR a reader can only tell a sequence whose tag is not SQ in the dictionary (private,
+    /// unknown) by its undefined length, so those are always written with delimiters.</summary>
+    private bool UseDefinedLength(DicomSequence sq, bool explicitVr) =>
+        _options.ExplicitLengthSequences && (explicitVr || DicomParser.ImplicitVR(sq.Tag) == DicomVR.SQ);
+
     private static int HeaderSize(DicomVR vr, bool explicitVr) => explicitVr && vr.HasLongExplicitLength ? 12 : 8;
 
     /// <summary>Bytes this item takes when written with these options (header included).</summary>
@@ -250,13 +255,14 @@ public sealed class DicomWriter
                 var vr = explicitVr && !e.ValueRepresentation.HasLongExplicitLength && padded > 0xFFFF ? DicomVR.UN : e.ValueRepresentation;
                 return HeaderSize(vr, explicitVr) + padded;
             case DicomSequence sq:
+                var defined = UseDefinedLength(sq, explicitVr);
                 long total = HeaderSize(DicomVR.SQ, explicitVr);
                 foreach (var it in sq.Items)
                 {
-                    total += 8 + MeasureItem(it, explicitVr) + (_options.ExplicitLengthSequences ? 0 : 8);
+                    total += 8 + MeasureItem(it, explicitVr) + (defined ? 0 : 8);
                 }
 
-                return total + (_options.ExplicitLengthSequences ? 0 : 8);
+                return total + (defined ? 0 : 8);
             case DicomFragmentSequence fs:
                 long f = HeaderSize(fs.ValueRepresentation, explicitVr) + 8 + fs.OffsetTable.Length + (fs.OffsetTable.Length & 1);
                 foreach (var frag in fs.Fragments)

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using ServerlessMed.Dicom;
+
+namespace ServerlessMed.Cli.Commands;
+
+/// <summary>smed convert IN OUT --transfer-syntax UID: rewrite a file in another native transfer syntax.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<FileInfo>("in") { Description = "DICOM file to read" };
+        var output = new Argument<FileInfo>("out") { Description = "DICOM file to write" };
+        var ts = new Option<string?>("--transfer-syntax", "-t")
+        {
+            Description = "transfer syntax UID of the output (default: the input's). Native: 1.2.840.10008.1.2, 1.2.840.10008.1.2.1, 1.2.840.10008.1.2.2, 1.2.840.10008.1.2.1.99",
+        };
+        var cmd = new Command("convert", "Rewrite a DICOM file, optionally in another native transfer syntax") { input, output, ts };
+        cmd.SetAction(parse =>
+        {
+            var inFile = parse.GetValue(input)!;
+            try
+            {
+                var file = DicomFile.Open(inFile.FullName);
+                if (parse.GetValue(ts) is { Length: > 0 } uid)
+                {
+                    file.TransferSyntax = DicomTransferSyntax.Parse(uid);
+                }
+
+                file.Save(parse.GetValue(output)!.FullName);
+                return 0;
+            }
+            catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"smed convert: {inFile.Name}: {e.Message}");
+                return 1;
+            }
+        });
+        return cmd;
+    }
+}
