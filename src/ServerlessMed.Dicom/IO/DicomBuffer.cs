@@ -20,6 +20,10 @@ public abstract class DicomBuffer
     /// <paramref name="swapUnit"/> bytes (1 = no swap) for big-endian output.</summary>
     public abstract void CopyTo(Stream destination, int swapUnit = 1);
 
+    /// <summary>Reads <paramref name="destination"/>.Length bytes starting at <paramref name="start"/> (little-endian
+    /// order), without loading the rest of a deferred value: a frame of a multi-frame image costs one frame.</summary>
+    public abstract void ReadRange(long start, Span<byte> destination);
+
     public static DicomBuffer FromBytes(ReadOnlyMemory<byte> bytes) => bytes.Length == 0 ? Empty : new MemoryBuffer(bytes);
 
     /// <summary>Swaps bytes in place in units of 2, 4 or 8 (AT values are pairs of 2-byte numbers: unit 2).</summary>
@@ -60,6 +64,8 @@ public sealed class MemoryBuffer(ReadOnlyMemory<byte> bytes) : DicomBuffer
     public override bool IsLoaded => true;
 
     public override ReadOnlyMemory<byte> GetMemory() => bytes;
+
+    public override void ReadRange(long start, Span<byte> destination) => bytes.Span.Slice((int)start, destination.Length).CopyTo(destination);
 
     public override void CopyTo(Stream destination, int swapUnit = 1)
     {
@@ -118,6 +124,30 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
         }
 
         return bytes;
+    }
+
+    public override void ReadRange(long start, Span<byte> destination)
+    {
+        if (start < 0 || start + destination.Length > length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"range {start}+{destination.Length} is outside the value of {length} bytes");
+        }
+
+        using var s = source.Open();
+        s.Seek(offset + start, SeekOrigin.Begin);
+        try
+        {
+            s.ReadExactly(destination);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new DicomTruncatedException($"source ended inside a value of {length} bytes", source.Description, offset);
+        }
+
+        if (sourceSwapUnit > 1)
+        {
+            SwapInPlace(destination, sourceSwapUnit);
+        }
     }
 
     public override void CopyTo(Stream destination, int swapUnit = 1)

@@ -1,0 +1,163 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ServerlessMed.Dicom;
+
+namespace ServerlessMed.Deid;
+
+/// <summary>A tenant's de-identification and generation policy (policy/schema.json). Validated when loaded:
+/// every error names the JSON field.</summary>
+public sealed class DeidPolicy
+{
+    public static DeidPolicy Default { get; } = new();
+
+    /// <summary>PS3.15 options applied on top of the Basic Profile.</summary>
+    public IReadOnlyList<DeidOption> Options { get; init; } = [];
+
+    /// <summary>Tags kept whatever the profile says (keywords or (gggg,eeee)).</summary>
+    public IReadOnlyList<string> Keep { get; init; } = [];
+
+    /// <summary>Tags removed whatever the profile says.</summary>
+    public IReadOnlyList<string> Remove { get; init; } = [];
+
+    /// <summary>Private attributes kept under Retain Safe Private: creator and element (low byte), e.g. {"creator":"GEMS_ACQU_01","element":"0x10"}.</summary>
+    public IReadOnlyList<SafePrivateAttribute> SafePrivate { get; init; } = [];
+
+    /// <summary>Patient ID and Name pseudonym; {hash} becomes 16 hex digits of the keyed hash.</summary>
+    public string PseudonymFormat { get; init; } = "SMED-{hash}";
+
+    /// <summary>Largest date shift in days under Retain Longitudinal Modified Dates.</summary>
+    public int DateShiftRangeDays { get; init; } = 365;
+
+    /// <summary>What to do with Burned In Annotation = YES: "quarantine" (default) or "allow".</summary>
+    public string BurnedInAnnotation { get; init; } = "quarantine";
+
+    public GenerationPolicy Generation { get; init; } = new();
+
+    [JsonIgnore]
+    public IReadOnlySet<DeidOption> OptionSet => Options.ToHashSet();
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public static DeidPolicy Load(string path)
+    {
+        try
+        {
+            return Parse(File.ReadAllText(path), Path.GetFileName(path));
+        }
+        catch (FileNotFoundException)
+        {
+            throw new DeidPolicyException($"policy file '{path}' does not exist");
+        }
+    }
+
+    public static DeidPolicy Parse(string json, string source = "policy")
+    {
+        DeidPolicy? policy;
+        try
+        {
+            policy = JsonSerializer.Deserialize<DeidPolicy>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            // System.Text.Json names the JSON path ($.options[1]) of the offending field.
+            throw new DeidPolicyException($"{source}: {e.Path ?? "$"}: {Describe(e)}");
+        }
+
+        if (policy is null)
+        {
+            throw new DeidPolicyException($"{source}: the policy is empty");
+        }
+
+        policy.Validate(source);
+        return policy;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = true });
+
+    private void Validate(string source)
+    {
+        for (var i = 0; i < Keep.Count; i++)
+        {
+            if (!DicomTag.TryParse(Keep[i], out _))
+            {
+                throw new DeidPolicyException($"{source}: $.keep[{i}]: '{Keep[i]}' is not a tag or keyword");
+            }
+        }
+
+        for (var i = 0; i < Remove.Count; i++)
+        {
+            if (!DicomTag.TryParse(Remove[i], out _))
+            {
+                throw new DeidPolicyException($"{source}: $.remove[{i}]: '{Remove[i]}' is not a tag or keyword");
+            }
+        }
+
+        if (!PseudonymFormat.Contains("{hash}", StringComparison.Ordinal) || PseudonymFormat.Length > 48)
+        {
+            throw new DeidPolicyException($"{source}: $.pseudonymFormat: must contain {{hash}} and be at most 48 characters");
+        }
+
+        if (DateShiftRangeDays is < 1 or > 36500)
+        {
+            throw new DeidPolicyException($"{source}: $.dateShiftRangeDays: must be between 1 and 36500");
+        }
+
+        if (BurnedInAnnotation is not ("quarantine" or "allow"))
+        {
+            throw new DeidPolicyException($"{source}: $.burnedInAnnotation: must be \"quarantine\" or \"allow\"");
+        }
+
+        if (Options.Contains(DeidOption.RetainLongitudinalFullDates) && Options.Contains(DeidOption.RetainLongitudinalModifiedDates))
+        {
+            throw new DeidPolicyException($"{source}: $.options: retainLongitudinalFullDates and retainLongitudinalModifiedDates exclude each other");
+        }
+
+        Generation.Validate(source);
+    }
+
+    private static string Describe(JsonException e) =>
+        e.Message.Split(" Path:")[0].Replace("ServerlessMed.Deid.", string.Empty, StringComparison.Ordinal);
+}
+
+public sealed record SafePrivateAttribute(string Creator, string Element);
+
+/// <summary>Whether and how de-identified instances are sent for synthetic image generation.</summary>
+public sealed class GenerationPolicy
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Images generated per instance.</summary>
+    public int Count { get; init; } = 1;
+
+    public int Steps { get; init; } = 8;
+
+    public double GuidanceScale { get; init; } = 3.0;
+
+    /// <summary>Prompt template; {modality} and {bodyPart} come from the de-identified instance.</summary>
+    public string Prompt { get; init; } = "a {modality} image of the {bodyPart}";
+
+    /// <summary>Only these modalities are sent (empty: all with pixel data).</summary>
+    public IReadOnlyList<string> Modalities { get; init; } = [];
+
+    internal void Validate(string source)
+    {
+        if (Count is < 1 or > 16)
+        {
+            throw new DeidPolicyException($"{source}: $.generation.count: must be between 1 and 16");
+        }
+
+        if (Steps is < 1 or > 1000)
+        {
+            throw new DeidPolicyException($"{source}: $.generation.steps: must be between 1 and 1000");
+        }
+    }
+}
+
+public sealed class DeidPolicyException(string message) : Exception(message);
