@@ -66,7 +66,7 @@ def main() -> int:
             continue
         value, mask = tm
         kw = a["keyword"].strip()
-        name = a["name"].strip().replace("\t", " ")
+        name = " ".join(a["name"].split())
         rows.append(f"{value:08X}\t{mask:08X}\t{vr_list(a['valueRepresentation'])}\t{a['valueMultiplicity'].strip() or '1'}\t{'R' if a['retired'] == 'Y' else ''}\t{kw}\t{name}")
         if kw and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", kw) and kw not in seen_keywords:
             seen_keywords.add(kw)
@@ -104,7 +104,8 @@ def main() -> int:
                     print(f"skipping unparseable profile tag {tag}", file=sys.stderr)
                     continue
                 value, mask = tm
-            f.write(f"{value:08X}\t{mask:08X}\t" + "\t".join(p.get(c, "").strip() for c in cols) + f"\t{p['name'].strip()}\n")
+            name = " ".join(p["name"].split())  # some names span lines in the source
+            f.write(f"{value:08X}\t{mask:08X}\t" + "\t".join(p.get(c, "").strip() for c in cols) + f"\t{name}\n")
     print(f"dictionary: {len(rows)} entries, {len(props)} keywords; sops: {len(sops)}; profile: {len(profile)} rows")
     return 0
 

@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Write small deterministic ONNX models with the real input/output names of the layouts ServerlessMed reads.
+
+    /usr/bin/python3 scripts/make-test-models.py [OUT_DIR]     (default: models/)
+
+OUT_DIR/encoders/tiny-gray/        model.json + model.onnx   image encoder (1x64x64 -> 32)
+OUT_DIR/diffusion/tiny-sd/         optimum's export layout of a diffusers Stable Diffusion pipeline:
+    model_index.json, scheduler/scheduler_config.json, tokenizer/{vocab.json,merges.txt,...},
+    text_encoder/model.onnx (input_ids -> last_hidden_state, pooler_output),
+    unet/model.onnx (sample, timestep, encoder_hidden_states -> out_sample),
+    vae_decoder/model.onnx (latent_sample -> sample), vae_encoder/model.onnx (sample -> latent_sample)
+
+Needs Debian's python3-onnx and python3-numpy. Weights come from a fixed seed: the same bytes every run.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+SEED = 20261122
+
+
+def save(model, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def init(name, array):
+    return numpy_helper.from_array(np.asarray(array, dtype=np.float32), name)
+
+
+def encoder(out, rng):
+    d = os.path.join(out, "encoders", "tiny-gray")
+    w1 = rng.normal(0, 0.5, (8, 1, 4, 4))
+    b1 = rng.normal(0, 0.1, (8,))
+    w2 = rng.normal(0, 0.3, (16, 8, 4, 4))
+    b2 = rng.normal(0, 0.1, (16,))
+    w3 = rng.normal(0, 0.2, (256, 32))
+    b3 = rng.normal(0, 0.1, (32,))
+    nodes = [
+        helper.make_node("Conv", ["pixel_values", "w1", "b1"], ["c1"], strides=[4, 4], kernel_shape=[4, 4]),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], strides=[4, 4], kernel_shape=[4, 4]),
+        helper.make_node("Relu", ["c2"], ["r2"]),
+        helper.make_node("Flatten", ["r2"], ["flat"], axis=1),
+        helper.make_node("Gemm", ["flat", "w3", "b3"], ["embedding"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "tiny_gray_encoder",
+        [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["batch", 1, 64, 64])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", 32])],
+        [init("w1", w1), init("b1", b1), init("w2", w2), init("b2", b2), init("w3", w3), init("b3", b3)])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="serverlessmed-test-models"), os.path.join(d, "model.onnx"))
+    manifest = {
+        "id": "tiny-gray",
+        "version": "1",
+        "task": "image-embedding",
+        "onnx": "model.onnx",
+        "input": {"name": "pixel_values", "layout": "NCHW", "channels": 1, "height": 64, "width": 64},
+        "preprocessing": {"voi": "dataset-window", "resize": "bilinear", "mean": [0.5], "std": [0.25]},
+        "outputs": [{"name": "embedding", "shape": [32]}],
+        "appliesTo": {"modalities": [], "sopClasses": []},
+    }
+    with open(os.path.join(d, "model.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+
+
+def bytes_to_unicode():
+    """CLIP/GPT-2's reversible byte -> printable unicode map."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return [chr(c) for c in cs]
+
+
+WORDS = ["a", "an", "the", "of", "image", "ct", "mr", "cr", "dx", "us", "ot", "sm", "chest", "head", "brain",
+         "abdomen", "knee", "lung", "heart", "liver", "x", "ray", "scan", "axial", "view", "with", "normal",
+         "findings", "no", "synthetic", "medical", "photo", "frontal", "lateral", "body", "part", "unknown"]
+
+
+def tokenizer(d):
+    units = bytes_to_unicode()
+    vocab = units + [u + "</w>" for u in units]
+    merges = []
+    # Merge every word's characters left to right, the last merge producing word</w>.
+    for w in WORDS:
+        parts = list(w[:-1]) + [w[-1] + "</w>"] if len(w) > 1 else None
+        if parts is None:
+            continue
+        cur = parts[0]
+        for p in parts[1:]:
+            if f"{cur} {p}" not in merges:
+                merges.append(f"{cur} {p}")
+            cur = cur + p
+            if cur not in vocab:
+                vocab.append(cur)
+    vocab += ["<|startoftext|>", "<|endoftext|>"]
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "vocab.json"), "w", encoding="utf-8") as f:
+        json.dump({t: i for i, t in enumerate(vocab)}, f, ensure_ascii=False)
+    with open(os.path.join(d, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n" + "\n".join(merges) + "\n")
+    with open(os.path.join(d, "special_tokens_map.json"), "w") as f:
+        json.dump({"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}, f)
+    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "CLIPTokenizer", "model_max_length": 77, "do_lower_case": True,
+                   "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}, f)
+    return len(vocab)
+
+
+def diffusion(out, rng):
+    d = os.path.join(out, "diffusion", "tiny-sd")
+    hidden, seq, lat, img = 32, 77, 8, 64
+    vocab_size = tokenizer(os.path.join(d, "tokenizer"))
+
+    # text_encoder: token + position embeddings, tanh; pooled = mean over the sequence.
+    emb = rng.normal(0, 0.5, (vocab_size, hidden))
+    pos = rng.normal(0, 0.1, (seq, hidden))
+    nodes = [
+        helper.make_node("Cast", ["input_ids"], ["ids64"], to=TensorProto.INT64),
+        helper.make_node("Gather", ["emb", "ids64"], ["tok"], axis=0),
+        helper.make_node("Add", ["tok", "pos"], ["sum"]),
+        helper.make_node("Tanh", ["sum"], ["last_hidden_state"]),
+        helper.make_node("ReduceMean", ["last_hidden_state"], ["pooler_output"], axes=[1], keepdims=0),
+    ]
+    g = helper.make_graph(nodes, "text_encoder",
+                          [helper.make_tensor_value_info("input_ids", TensorProto.INT32, ["batch", seq])],
+                          [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", seq, hidden]),
+                           helper.make_tensor_value_info("pooler_output", TensorProto.FLOAT, ["batch", hidden])],
+                          [init("emb", emb), init("pos", pos)])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]), os.path.join(d, "text_encoder", "model.onnx"))
+
+    # unet: eps = tanh(conv(sample)) * 0.5 + text bias + timestep bias  (shape-faithful, numerically tame)
+    wc = rng.normal(0, 0.2, (4, 4, 3, 3))
+    bc = np.zeros((4,))
+    wt = rng.normal(0, 0.3, (hidden, 4))
+    nodes = [
+        helper.make_node("Conv", ["sample", "wc", "bc"], ["conv"], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+        helper.make_node("Tanh", ["conv"], ["tc"]),
+        helper.make_node("Mul", ["tc", "half"], ["tch"]),
+        helper.make_node("ReduceMean", ["encoder_hidden_states"], ["ctx"], axes=[1], keepdims=0),
+        helper.make_node("MatMul", ["ctx", "wt"], ["cb"]),
+        helper.make_node("Reshape", ["cb", "cshape"], ["cb4"]),
+        helper.make_node("Add", ["tch", "cb4"], ["h"]),
+        helper.make_node("Cast", ["timestep"], ["tf"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["tf", "tscale"], ["ts"]),
+        helper.make_node("Sin", ["ts"], ["tsin"]),
+        helper.make_node("Reshape", ["tsin", "tshape"], ["t4"]),
+        helper.make_node("Mul", ["t4", "tamp"], ["tb"]),
+        helper.make_node("Add", ["h", "tb"], ["out_sample"]),
+    ]
+    g = helper.make_graph(nodes, "unet",
+                          [helper.make_tensor_value_info("sample", TensorProto.FLOAT, ["batch", 4, lat, lat]),
+                           helper.make_tensor_value_info("timestep", TensorProto.INT64, ["steps"]),
+                           helper.make_tensor_value_info("encoder_hidden_states", TensorProto.FLOAT, ["batch", seq, hidden])],
+                          [helper.make_tensor_value_info("out_sample", TensorProto.FLOAT, ["batch", 4, lat, lat])],
+                          [init("wc", wc), init("bc", bc), init("wt", wt), init("half", [0.5]),
+                           numpy_helper.from_array(np.array([-1, 4, 1, 1], dtype=np.int64), "cshape"),
+                           numpy_helper.from_array(np.array([-1, 1, 1, 1], dtype=np.int64), "tshape"),
+                           init("tscale", [0.01]), init("tamp", [0.1])])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]), os.path.join(d, "unet", "model.onnx"))
+
+    # vae_decoder: nearest upsample x8 then 3x3 conv to RGB, tanh to [-1, 1].
+    wd = rng.normal(0, 0.4, (3, 4, 3, 3))
+    bd = rng.normal(0, 0.05, (3,))
+    nodes = [
+        helper.make_node("Resize", ["latent_sample", "", "scales"], ["up"], mode="nearest"),
+        helper.make_node("Conv", ["up", "wd", "bd"], ["conv"], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+        helper.make_node("Tanh", ["conv"], ["sample"]),
+    ]
+    g = helper.make_graph(nodes, "vae_decoder",
+                          [helper.make_tensor_value_info("latent_sample", TensorProto.FLOAT, ["batch", 4, lat, lat])],
+                          [helper.make_tensor_value_info("sample", TensorProto.FLOAT, ["batch", 3, img, img])],
+                          [init("wd", wd), init("bd", bd), init("scales", [1, 1, img // lat, img // lat])])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]), os.path.join(d, "vae_decoder", "model.onnx"))
+
+    # vae_encoder: 8x8 average pool then 1x1 conv to 4 latent channels.
+    we = rng.normal(0, 0.5, (4, 3, 1, 1))
+    be = np.zeros((4,))
+    nodes = [
+        helper.make_node("AveragePool", ["sample"], ["pool"], kernel_shape=[8, 8], strides=[8, 8]),
+        helper.make_node("Conv", ["pool", "we", "be"], ["latent_sample"], kernel_shape=[1, 1]),
+    ]
+    g = helper.make_graph(nodes, "vae_encoder",
+                          [helper.make_tensor_value_info("sample", TensorProto.FLOAT, ["batch", 3, img, img])],
+                          [helper.make_tensor_value_info("latent_sample", TensorProto.FLOAT, ["batch", 4, lat, lat])],
+                          [init("we", we), init("be", be)])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]), os.path.join(d, "vae_encoder", "model.onnx"))
+
+    for sub in ("vae_decoder", "vae_encoder"):
+        with open(os.path.join(d, sub, "config.json"), "w") as f:
+            json.dump({"_class_name": "AutoencoderKL", "latent_channels": 4, "scaling_factor": 0.18215, "sample_size": img}, f, indent=2)
+    with open(os.path.join(d, "unet", "config.json"), "w") as f:
+        json.dump({"_class_name": "UNet2DConditionModel", "in_channels": 4, "out_channels": 4, "sample_size": lat, "cross_attention_dim": hidden}, f, indent=2)
+    os.makedirs(os.path.join(d, "scheduler"), exist_ok=True)
+    with open(os.path.join(d, "scheduler", "scheduler_config.json"), "w") as f:
+        json.dump({"_class_name": "DDIMScheduler", "_diffusers_version": "0.30.0", "beta_start": 0.00085, "beta_end": 0.012,
+                   "beta_schedule": "scaled_linear", "num_train_timesteps": 1000, "prediction_type": "epsilon",
+                   "set_alpha_to_one": False, "steps_offset": 1, "clip_sample": False, "timestep_spacing": "leading"}, f, indent=2)
+    with open(os.path.join(d, "model_index.json"), "w") as f:
+        json.dump({"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.30.0",
+                   "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["optimum", "ORTModelForFeatureExtraction"],
+                   "tokenizer": ["transformers", "CLIPTokenizer"], "unet": ["optimum", "ORTModel"],
+                   "vae_decoder": ["optimum", "ORTModel"], "vae_encoder": ["optimum", "ORTModel"]}, f, indent=2)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+    rng = np.random.RandomState(SEED)
+    encoder(out, rng)
+    diffusion(out, rng)
+    print(f"test models written to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+namespace ServerlessMed.Cli.Commands;
+
+/// <summary>Which files the demo uploads: a folder's files, or a sample of the shared corpus (image files whose
+/// pixels this build decodes, plus the corpus's malformed files so quarantine is shown working).</summary>
+internal static class DemoSample
+{
+    private static readonly string[] DecodableSyntaxes = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5"];
+
+    public static IReadOnlyList<(string Path, string BlobName)> FromFolder(string folder) =>
+        [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetFileName(f).StartsWith('.') && Path.GetFileName(f) is not ("MANIFEST.tsv" or "README.md"))
+            .Order(StringComparer.Ordinal)
+            .Select(f => (f, Path.GetRelativePath(folder, f).Replace('\\', '/')))];
+
+    public static IReadOnlyList<(string Path, string BlobName)> FromCorpus(string corpus, int count)
+    {
+        var manifest = Path.Combine(corpus, "MANIFEST.tsv");
+        if (!File.Exists(manifest))
+        {
+            throw new DirectoryNotFoundException($"no corpus at {corpus} (expected MANIFEST.tsv); pass --input DIR");
+        }
+
+        var rows = File.ReadLines(manifest).Skip(1).Select(l => l.Split('\t')).Where(f => f.Length > 11).ToList();
+        var images = rows.Where(f => !f[11].StartsWith("malformed:", StringComparison.Ordinal)
+                && DecodableSyntaxes.Contains(f[4].Split(' ')[0]) && f[7].Length > 0 && f[8].Length > 0)
+            .Take(count);
+        var malformed = rows.Where(f => f[11].StartsWith("malformed:", StringComparison.Ordinal));
+        return [.. images.Concat(malformed).Select(f => (Path.Combine(corpus, f[0]), f[0]))];
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using ServerlessMed.Inference.Onnx;
+
+namespace ServerlessMed.Inference.Diffusion;
+
+/// <summary>A latent-diffusion model folder in the layout optimum exports from diffusers. Input and output
+/// names, element types and latent geometry are read from the files, not assumed.</summary>
+public sealed class DiffusionModel : IDisposable
+{
+    public DiffusionModel(string folder, OnnxSessionFactory factory)
+    {
+        if (!File.Exists(Path.Combine(folder, "model_index.json")))
+        {
+            throw new FileNotFoundException($"'{folder}' is not a diffusion model folder: model_index.json is missing");
+        }
+
+        Folder = folder;
+        Tokenizer = new ClipTokenizer(Path.Combine(folder, "tokenizer"));
+        SchedulerConfig = SchedulerConfig.Load(Path.Combine(folder, "scheduler", "scheduler_config.json"));
+        TextEncoder = factory.Create(Path.Combine(folder, "text_encoder", "model.onnx"));
+        Unet = factory.Create(Path.Combine(folder, "unet", "model.onnx"));
+        VaeDecoder = factory.Create(Path.Combine(folder, "vae_decoder", "model.onnx"));
+        var encoderPath = Path.Combine(folder, "vae_encoder", "model.onnx");
+        VaeEncoder = File.Exists(encoderPath) ? factory.Create(encoderPath) : null;
+        Provider = factory.LastProvider;
+
+        TokenInput = TextEncoder.InputMetadata.Keys.First();
+        TokenType = TensorIO.ElementType(TextEncoder, TokenInput);
+        TextOutput = TextEncoder.OutputMetadata.ContainsKey("last_hidden_state") ? "last_hidden_state" : TextEncoder.OutputMetadata.Keys.First();
+        SampleType = TensorIO.ElementType(Unet, "sample");
+        TimestepType = TensorIO.ElementType(Unet, "timestep");
+        HiddenType = TensorIO.ElementType(Unet, "encoder_hidden_states");
+        UnetOutput = Unet.OutputMetadata.Keys.First();
+        LatentInput = VaeDecoder.InputMetadata.Keys.First();
+        LatentType = TensorIO.ElementType(VaeDecoder, LatentInput);
+        ImageOutput = VaeDecoder.OutputMetadata.Keys.First();
+
+        var unetConfig = ReadJson(Path.Combine(folder, "unet", "config.json"));
+        var dims = Unet.InputMetadata["sample"].Dimensions;
+        LatentChannels = dims.Length == 4 && dims[1] > 0 ? dims[1] : Int(unetConfig, "in_channels", 4);
+        LatentSize = dims.Length == 4 && dims[2] > 0 ? dims[2] : Int(unetConfig, "sample_size", 64);
+        var vaeConfig = ReadJson(Path.Combine(folder, "vae_decoder", "config.json"));
+        ScalingFactor = vaeConfig is { } v && v.TryGetProperty("scaling_factor", out var sf) ? (float)sf.GetDouble() : 0.18215f;
+    }
+
+    public string Folder { get; }
+
+    public string Provider { get; }
+
+    public ClipTokenizer Tokenizer { get; }
+
+    public SchedulerConfig SchedulerConfig { get; }
+
+    public InferenceSession TextEncoder { get; }
+
+    public InferenceSession Unet { get; }
+
+    public InferenceSession VaeDecoder { get; }
+
+    public InferenceSession? VaeEncoder { get; }
+
+    public string TokenInput { get; }
+
+    public TensorElementType TokenType { get; }
+
+    public string TextOutput { get; }
+
+    public TensorElementType SampleType { get; }
+
+    public TensorElementType TimestepType { get; }
+
+    public TensorElementType HiddenType { get; }
+
+    public string UnetOutput { get; }
+
+    public string LatentInput { get; }
+
+    public TensorElementType LatentType { get; }
+
+    public string ImageOutput { get; }
+
+    public int LatentChannels { get; }
+
+    public int LatentSize { get; }
+
+    public float ScalingFactor { get; }
+
+    public IScheduler CreateScheduler() => SchedulerConfig.ClassName switch
+    {
+        "DDIMScheduler" => new DdimScheduler(SchedulerConfig),
+        _ => throw new NotSupportedException($"scheduler {SchedulerConfig.ClassName} is not supported yet (DDIMScheduler is)"),
+    };
+
+    public void Dispose()
+    {
+        TextEncoder.Dispose();
+        Unet.Dispose();
+        VaeDecoder.Dispose();
+        VaeEncoder?.Dispose();
+    }
+
+    private static JsonElement? ReadJson(string path) => File.Exists(path) ? JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone() : null;
+
+    private static int Int(JsonElement? e, string name, int d) => e is { } v && v.TryGetProperty(name, out var p) && p.TryGetInt32(out var i) ? i : d;
+}

@@ -1,0 +1,91 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace ServerlessMed.Inference.Onnx;
+
+/// <summary>Which execution provider to ask for.</summary>
+public enum ExecutionProviderPreference
+{
+    /// <summary>CUDA when the GPU package and a device are there, else CPU with a log line saying why.</summary>
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+public sealed class OnnxSessionOptions
+{
+    public ExecutionProviderPreference Provider { get; init; } = ExecutionProviderPreference.Cpu;
+
+    public int DeviceId { get; init; }
+
+    /// <summary>cuDNN convolution algorithm search: EXHAUSTIVE (best for steady state), HEURISTIC, DEFAULT.</summary>
+    public string CudnnConvAlgoSearch { get; init; } = "HEURISTIC";
+
+    /// <summary>Threads per session on CPU (0 = ORT's default). One keeps results bit-identical across machines.</summary>
+    public int IntraOpThreads { get; init; } = 1;
+}
+
+/// <summary>Creates sessions with the preferred provider and reports which one each got (CUDA first, CPU fallback).</summary>
+public sealed class OnnxSessionFactory(OnnxSessionOptions options, Action<string>? log = null)
+{
+    public OnnxSessionOptions Options => options;
+
+    /// <summary>"CUDAExecutionProvider" or "CPUExecutionProvider" for the last session created.</summary>
+    public string LastProvider { get; private set; } = "CPUExecutionProvider";
+
+    public InferenceSession Create(string modelPath)
+    {
+        if (!File.Exists(modelPath))
+        {
+            throw new FileNotFoundException($"ONNX model not found: {modelPath}");
+        }
+
+        if (options.Provider is ExecutionProviderPreference.Auto or ExecutionProviderPreference.Cuda)
+        {
+            try
+            {
+                var cuda = NewOptions();
+                using var providerOptions = new OrtCUDAProviderOptions();
+                providerOptions.UpdateOptions(new Dictionary<string, string>
+                {
+                    ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["cudnn_conv_algo_search"] = options.CudnnConvAlgoSearch,
+                    ["arena_extend_strategy"] = "kSameAsRequested",
+                });
+                cuda.AppendExecutionProvider_CUDA(providerOptions);
+                var session = new InferenceSession(modelPath, cuda);
+                LastProvider = "CUDAExecutionProvider";
+                return session;
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
+            {
+                if (options.Provider == ExecutionProviderPreference.Cuda)
+                {
+                    throw new InvalidOperationException($"the CUDA execution provider is not available: {e.Message}", e);
+                }
+
+                log?.Invoke($"CUDA execution provider unavailable ({e.GetType().Name}: {FirstLine(e.Message)}); falling back to CPU for {Path.GetFileName(Path.GetDirectoryName(modelPath))}/{Path.GetFileName(modelPath)}");
+            }
+        }
+
+        LastProvider = "CPUExecutionProvider";
+        return new InferenceSession(modelPath, NewOptions());
+    }
+
+    private SessionOptions NewOptions()
+    {
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (options.IntraOpThreads > 0)
+        {
+            so.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        return so;
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using ServerlessMed.Pipeline.Messaging;
+using ServerlessMed.Pipeline.Storage;
+
+namespace ServerlessMed.Pipeline.Events;
+
+/// <summary>Azurite has no Event Grid: this lists uploads/ and enqueues a BlobCreated event (Event Grid schema) on
+/// the ingest queue for each blob version not announced before. The checkpoint (announced name → ETag) is persisted
+/// in the audit container, so a restarted runner does not announce twice what it already sent; announcing twice
+/// would still be harmless (ingest is idempotent).</summary>
+public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueue)
+{
+    public const string CheckpointBlob = "_system/local-event-source.json";
+
+    public async Task<int> PollAsync(CancellationToken cancellationToken = default)
+    {
+        var (announced, etag) = await LoadCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        var container = storage.Container(storage.Options.Uploads);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var sent = 0;
+        await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions(), cancellationToken).ConfigureAwait(false))
+        {
+            var version = item.Properties.ETag?.ToString() ?? string.Empty;
+            present.Add(item.Name);
+            if (announced.TryGetValue(item.Name, out var seen) && seen == version)
+            {
+                continue;
+            }
+
+            var ev = BlobCreatedEvent.For(storage.Options.Uploads, item.Name, container.GetBlobClient(item.Name).Uri, item.Properties.ContentLength ?? 0, version);
+            await ingestQueue.SendAsync(ev.ToJson(), cancellationToken).ConfigureAwait(false);
+            announced[item.Name] = version;
+            sent++;
+        }
+
+        // Forget what is gone (processed and deleted) so the checkpoint stays small.
+        foreach (var name in announced.Keys.Where(n => !present.Contains(n)).ToList())
+        {
+            announced.Remove(name);
+        }
+
+        await SaveCheckpointAsync(announced, etag, cancellationToken).ConfigureAwait(false);
+        return sent;
+    }
+
+    private async Task<(Dictionary<string, string> Announced, ETag? ETag)> LoadCheckpointAsync(CancellationToken ct)
+    {
+        var blob = storage.Container(storage.Options.Audit).GetBlobClient(CheckpointBlob);
+        try
+        {
+            var content = await blob.DownloadContentAsync(ct).ConfigureAwait(false);
+            var map = JsonSerializer.Deserialize<Dictionary<string, string>>(content.Value.Content.ToString()) ?? [];
+            return (map, content.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return ([], null);
+        }
+    }
+
+    private async Task SaveCheckpointAsync(Dictionary<string, string> announced, ETag? etag, CancellationToken ct)
+    {
+        var blob = storage.Container(storage.Options.Audit).GetBlobClient(CheckpointBlob);
+        var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+        try
+        {
+            await blob.UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(announced)), new BlobUploadOptions { Conditions = conditions }, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Another poller saved first; the next poll reconciles (duplicates are harmless).
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ServerlessMed.Pipeline.Local;
+
+/// <summary>Starts Azurite (the Azure Storage emulator) from the repository's node_modules on free loopback ports,
+/// in memory, and stops it on dispose. Used by `smed demo` and by the tests' fixture.</summary>
+public sealed class AzuriteLauncher : IAsyncDisposable
+{
+    /// <summary>Azurite's well-known development account (public, documented; not a secret).</summary>
+    public const string AccountName = "devstoreaccount1";
+
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+    private readonly string _workDir;
+
+    private AzuriteLauncher(Process process, int blobPort, int queuePort, string workDir)
+    {
+        _process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        _workDir = workDir;
+    }
+
+    public int BlobPort { get; }
+
+    public int QueuePort { get; }
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};";
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>node_modules/.bin/azurite under the first folder above <paramref name="start"/> that has one.</summary>
+    public static string? FindAzurite(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            var main = Path.Combine(dir.FullName, "node_modules", "azurite", "dist", "src", "azurite.js");
+            if (File.Exists(main))
+            {
+                return main;
+            }
+        }
+
+        return null;
+    }
+
+    public static async Task<AzuriteLauncher> StartAsync(string searchFrom, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var script = FindAzurite(searchFrom) ?? FindAzurite(AppContext.BaseDirectory)
+            ?? throw new AzuriteException("Azurite is not installed in this repository: run `npm ci` in the repository root (scripts/demo.sh and scripts/test.sh do)");
+        var blobPort = FreePort();
+        var queuePort = FreePort();
+        var tablePort = FreePort();
+        var workDir = Path.Combine(Path.GetTempPath(), "smed-azurite-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(workDir);
+        var psi = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = workDir, // Azurite writes its debug/log files to the current directory
+
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[]
+        {
+            script, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new AzuriteException("could not start node for Azurite");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new AzuriteException($"could not start Azurite: node is not on PATH ({e.Message})");
+        }
+
+        var stderr = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        var launcher = new AzuriteLauncher(process, blobPort, queuePort, workDir);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                string err;
+                lock (stderr)
+                {
+                    err = stderr.ToString().Trim();
+                }
+
+                var code = process.ExitCode;
+                await launcher.DisposeAsync().ConfigureAwait(false);
+                throw new AzuriteException($"Azurite exited at start (code {code}){(err.Length > 0 ? ": " + err.Split('\n')[0] : string.Empty)}");
+            }
+
+            if (await CanConnect(blobPort).ConfigureAwait(false) && await CanConnect(queuePort).ConfigureAwait(false))
+            {
+                return launcher;
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        await launcher.DisposeAsync().ConfigureAwait(false);
+        throw new AzuriteException("Azurite did not open its ports within the time limit");
+    }
+
+    /// <summary>Stops Azurite (used by tests that simulate the storage service going away).</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_workDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private static async Task<bool> CanConnect(int port)
+    {
+        try
+        {
+            using var c = new TcpClient();
+            await c.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+public sealed class AzuriteException(string message) : Exception(message);

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Azure;
+using Microsoft.Extensions.Logging;
+using ServerlessMed.Deid;
+using ServerlessMed.Inference.Diffusion;
+using ServerlessMed.Inference.Encoders;
+using ServerlessMed.Inference.Onnx;
+using ServerlessMed.Pipeline.Events;
+using ServerlessMed.Pipeline.Messaging;
+using ServerlessMed.Pipeline.Stages;
+using ServerlessMed.Pipeline.Storage;
+
+namespace ServerlessMed.Pipeline;
+
+/// <summary>Everything a host needs, wired from options: storage, queues, the stages and their processors.
+/// The CLI, the Functions handler and the GPU worker each build one and call the parts they run.</summary>
+public sealed class PipelineHost : IDisposable
+{
+    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, DiffusionModel? diffusion, ILogger logger, StageMetrics metrics, Deidentifier deidentifier)
+    {
+        Storage = storage;
+        Policy = policy;
+        Encoder = encoder;
+        Diffusion = diffusion;
+        Metrics = metrics;
+        IngestQueue = new StorageJobQueue(storage.Queue(storage.Options.IngestQueue), storage.Queue(storage.Options.IngestQueue + "-poison"));
+        GenerationQueue = new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
+        EventSource = new LocalEventSource(storage, IngestQueue);
+        Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics);
+        Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), Path.GetFileName(diffusion.Folder.TrimEnd('/')), logger, metrics);
+        IngestProcessor = new QueueProcessor(IngestQueue, async (m, ct) =>
+        {
+            var outcome = await Ingest.HandleAsync(BlobCreatedEvent.Parse(m.Body), ct).ConfigureAwait(false);
+            _ = outcome;
+        }, Classify, logger) { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
+        GenerationProcessor = Generation is null ? null : new QueueProcessor(GenerationQueue, async (m, ct) =>
+            await Generation.HandleAsync(GenerationMessage.Parse(m.Body), ct).ConfigureAwait(false), Classify, logger) { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
+    }
+
+    public TenantStorage Storage { get; }
+
+    public DeidPolicy Policy { get; }
+
+    public ImageEncoder? Encoder { get; }
+
+    public DiffusionModel? Diffusion { get; }
+
+    public StageMetrics Metrics { get; }
+
+    public IJobQueue IngestQueue { get; }
+
+    public IJobQueue GenerationQueue { get; }
+
+    public LocalEventSource EventSource { get; }
+
+    public IngestStage Ingest { get; }
+
+    public GenerationStage? Generation { get; }
+
+    public QueueProcessor IngestProcessor { get; }
+
+    public QueueProcessor? GenerationProcessor { get; }
+
+    public static PipelineHost Create(PipelineHostOptions options, ILogger logger)
+    {
+        var factory = new OnnxSessionFactory(options.Onnx, m => logger.LogWarning("{Message}", m));
+        var encoder = options.EncoderFolder is { } ef ? new ImageEncoder(ef, factory) : null;
+        var diffusion = options.DiffusionFolder is { } df ? new DiffusionModel(df, factory) : null;
+        var deid = new Deidentifier(options.Key, options.Policy);
+        return new PipelineHost(new TenantStorage(options.Storage), options.Policy, encoder, diffusion, logger, new StageMetrics(), deid);
+    }
+
+    /// <summary>Runs the local event source and both stages until nothing is left to do: no uploads, empty queues.</summary>
+    public async Task RunUntilIdleAsync(bool runGeneration, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var idleRounds = 0;
+        while (idleRounds < 2)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var work = await EventSource.PollAsync(cancellationToken).ConfigureAwait(false);
+            int handled;
+            while ((handled = await IngestProcessor.ProcessAvailableAsync(cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                work += handled;
+                progress?.Report($"ingest: {Metrics.Get("deidentified")} de-identified, {Metrics.Get("quarantined")} quarantined");
+            }
+
+            if (runGeneration && GenerationProcessor is not null)
+            {
+                while ((handled = await GenerationProcessor.ProcessAvailableAsync(cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    work += handled;
+                    progress?.Report($"generation: {Metrics.Get("generated")} image(s)");
+                }
+            }
+
+            var pending = await IngestQueue.CountAsync(cancellationToken).ConfigureAwait(false)
+                + (runGeneration ? await GenerationQueue.CountAsync(cancellationToken).ConfigureAwait(false) : 0);
+            idleRounds = work == 0 && pending == 0 ? idleRounds + 1 : 0;
+            if (work == 0 && pending > 0)
+            {
+                // Messages leased by an earlier, crashed run come back when their lease ends.
+                await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Storage faults are transient; everything else (bad message, bad input the stage did not quarantine) is permanent.</summary>
+    public static FailureKind Classify(Exception e) => e switch
+    {
+        RequestFailedException r when r.Status is 408 or 429 or >= 500 => FailureKind.Transient,
+        RequestFailedException => FailureKind.Transient,
+        IOException or TimeoutException or HttpRequestException => FailureKind.Transient,
+        JsonException or GenerationFailedException or FormatException => FailureKind.Permanent,
+        _ => FailureKind.Permanent,
+    };
+
+    public void Dispose()
+    {
+        Encoder?.Dispose();
+        Diffusion?.Dispose();
+    }
+}
+
+public sealed class PipelineHostOptions
+{
+    public required TenantStorageOptions Storage { get; init; }
+
+    public required TenantKey Key { get; init; }
+
+    public DeidPolicy Policy { get; init; } = DeidPolicy.Default;
+
+    public string? EncoderFolder { get; init; }
+
+    public string? DiffusionFolder { get; init; }
+
+    public OnnxSessionOptions Onnx { get; init; } = new();
+}

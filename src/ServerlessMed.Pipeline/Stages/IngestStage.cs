@@ -1,0 +1,267 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Microsoft.Extensions.Logging;
+using ServerlessMed.Deid;
+using ServerlessMed.Dicom;
+using ServerlessMed.Dicom.IO;
+using ServerlessMed.Imaging;
+using ServerlessMed.Inference.Encoders;
+using ServerlessMed.Pipeline.Messaging;
+using ServerlessMed.Pipeline.Storage;
+
+namespace ServerlessMed.Pipeline.Stages;
+
+/// <summary>One upload through de-identification, encoding and the generation request. Outputs are written
+/// conditionally under de-identified names; the upload is deleted only after all of them exist. Permanent
+/// failures (bad input, policy) quarantine the upload; transient ones (storage) are thrown so the message is retried.
+/// Logs carry de-identified UIDs and quarantine ids only.</summary>
+public sealed class IngestStage
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private readonly TenantStorage _storage;
+    private readonly Deidentifier _deidentifier;
+    private readonly ImageEncoder? _encoder;
+    private readonly DeidPolicy _policy;
+    private readonly IJobQueue _generationQueue;
+    private readonly ILogger _logger;
+    private readonly StageMetrics _metrics;
+    private readonly QuarantineWriter _quarantine;
+
+    public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, DeidPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null)
+    {
+        _storage = storage;
+        _deidentifier = deidentifier;
+        _encoder = encoder;
+        _policy = policy;
+        _generationQueue = generationQueue;
+        _logger = logger;
+        _metrics = metrics ?? new StageMetrics();
+        _quarantine = new QuarantineWriter(storage);
+    }
+
+    public StageMetrics Metrics => _metrics;
+
+    public async Task<IngestOutcome> HandleAsync(BlobCreatedEvent ev, CancellationToken cancellationToken = default)
+    {
+        if (ev.EventType != BlobCreatedEvent.EventTypeName)
+        {
+            return new IngestOutcome(IngestStatus.Ignored);
+        }
+
+        var (container, name) = ev.ParseSubject();
+        if (container != _storage.Options.Uploads)
+        {
+            return new IngestOutcome(IngestStatus.Ignored);
+        }
+
+        var blob = _storage.Container(container).GetBlobClient(name);
+        var temp = Path.Combine(Path.GetTempPath(), "smed-ingest-" + Guid.NewGuid().ToString("N"));
+        var deidTemp = temp + ".deid";
+        try
+        {
+            ETag etag;
+            try
+            {
+                using (_metrics.Measure("download"))
+                {
+                    var download = await blob.DownloadToAsync(temp, cancellationToken).ConfigureAwait(false);
+                    etag = download.Headers.ETag ?? default;
+                }
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                _logger.LogInformation("upload already processed (event {EventId})", ev.Id);
+                return new IngestOutcome(IngestStatus.AlreadyProcessed);
+            }
+
+            var qid = StorageLayout.QuarantineId(name, etag.ToString());
+            var size = new FileInfo(temp).Length;
+            DeidResult result;
+            DicomFile input;
+            try
+            {
+                using (_metrics.Measure("deid"))
+                {
+                    input = DicomFile.Open(temp, new DicomReaderOptions { SourceName = "upload " + qid });
+                    result = _deidentifier.Deidentify(input);
+                    result.File.Save(deidTemp);
+                }
+            }
+            catch (Exception e) when (e is DicomException or DeidRejectedException)
+            {
+                return await QuarantineAsync(qid, temp, "deid", e is DeidRejectedException r ? r.Code : CodeOf(e), e.Message, size, ev.Id, name, etag, cancellationToken).ConfigureAwait(false);
+            }
+
+            var audit = result.Audit;
+            var ds = result.File.Dataset;
+            var hasPixels = ds.Contains(DicomTag.PixelData) || ds.Contains(DicomTag.FloatPixelData) || ds.Contains(DicomTag.DoubleFloatPixelData);
+            float[][]? embeddings = null;
+            if (hasPixels && _encoder is not null)
+            {
+                try
+                {
+                    using (_metrics.Measure("encode"))
+                    {
+                        embeddings = Encode(result.File);
+                    }
+                }
+                catch (Exception e) when (e is PixelDataException or DicomException)
+                {
+                    return await QuarantineAsync(qid, temp, "encode", e is PixelDataException p ? p.Code : CodeOf(e), e.Message, size, ev.Id, name, etag, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            string? requestId = null;
+            using (_metrics.Measure("write"))
+            {
+                var deidName = StorageLayout.DeidInstance(audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid);
+                await _storage.WriteOnceAsync(_storage.Options.Deid, deidName, deidTemp, "application/dicom", cancellationToken).ConfigureAwait(false);
+                if (embeddings is not null)
+                {
+                    await WriteEmbeddingAsync(audit, embeddings, cancellationToken).ConfigureAwait(false);
+                }
+
+                await _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.Audit(audit.StudyInstanceUid, audit.SopInstanceUid), BinaryData.FromString(JsonSerializer.Serialize(audit, Json)), "application/json", cancellationToken).ConfigureAwait(false);
+
+                if (hasPixels && embeddings is not null && WantsGeneration(audit.Modality))
+                {
+                    var message = BuildGenerationMessage(ds, audit, deidName);
+                    requestId = message.RequestId;
+                    await _generationQueue.SendAsync(message.ToJson(), cancellationToken).ConfigureAwait(false);
+                    _metrics.Increment("generation-requests");
+                }
+            }
+
+            if (!_storage.Options.KeepRaw)
+            {
+                await blob.DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            _metrics.Increment("deidentified");
+            if (embeddings is not null)
+            {
+                _metrics.Increment("embedded");
+            }
+
+            _logger.LogInformation("de-identified instance {SopUid} of study {StudyUid}{Embedded}", audit.SopInstanceUid, audit.StudyInstanceUid, embeddings is null ? string.Empty : ", embedded");
+            return new IngestOutcome(IngestStatus.Processed, audit.StudyInstanceUid, audit.SopInstanceUid, embeddings is not null, requestId);
+        }
+        finally
+        {
+            TryDelete(temp);
+            TryDelete(deidTemp);
+        }
+    }
+
+    private float[][] Encode(DicomFile file)
+    {
+        var ds = file.Dataset;
+        var frames = Math.Max(1, ds.GetValueOrDefault(DicomTag.NumberOfFrames, 1));
+        var all = new List<float[]>(frames);
+        const int batch = 8;
+        for (var start = 0; start < frames; start += batch)
+        {
+            var inputs = new List<float[]>();
+            for (var f = start; f < Math.Min(frames, start + batch); f++)
+            {
+                inputs.Add(_encoder!.Preprocess(ds, file.TransferSyntax, f));
+            }
+
+            all.AddRange(_encoder!.Encode(inputs));
+        }
+
+        return [.. all];
+    }
+
+    private async Task WriteEmbeddingAsync(DeidAuditRecord audit, float[][] embeddings, CancellationToken ct)
+    {
+        var dim = embeddings[0].Length;
+        var flat = new float[embeddings.Length * dim];
+        for (var i = 0; i < embeddings.Length; i++)
+        {
+            embeddings[i].CopyTo(flat, i * dim);
+        }
+
+        var key = _encoder!.ModelKey;
+        var npy = NpyWriter.Float32(flat, [embeddings.Length, dim]);
+        var meta = new
+        {
+            model = _encoder.Manifest.Id,
+            version = _encoder.Manifest.Version,
+            output = _encoder.Manifest.Outputs[0].Name,
+            shape = new[] { embeddings.Length, dim },
+            dtype = "float32",
+            frames = embeddings.Length,
+            studyInstanceUid = audit.StudyInstanceUid,
+            seriesInstanceUid = audit.SeriesInstanceUid,
+            sopInstanceUid = audit.SopInstanceUid,
+            provider = _encoder.Provider,
+        };
+        await _storage.WriteOnceAsync(_storage.Options.Embeddings, StorageLayout.Embedding(key, audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid, "npy"), BinaryData.FromBytes(npy), "application/octet-stream", ct).ConfigureAwait(false);
+        await _storage.WriteOnceAsync(_storage.Options.Embeddings, StorageLayout.Embedding(key, audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid, "json"), BinaryData.FromString(JsonSerializer.Serialize(meta, Json)), "application/json", ct).ConfigureAwait(false);
+    }
+
+    private bool WantsGeneration(string modality) =>
+        _policy.Generation.Enabled && (_policy.Generation.Modalities.Count == 0 || _policy.Generation.Modalities.Contains(modality, StringComparer.OrdinalIgnoreCase));
+
+    private GenerationMessage BuildGenerationMessage(DicomDataset ds, DeidAuditRecord audit, string deidName)
+    {
+        var g = _policy.Generation;
+        var modality = ds.GetSingleValueOrDefault(DicomTag.Modality, "medical");
+        var bodyPart = ds.GetSingleValueOrDefault(DicomTag.BodyPartExamined, "body");
+        var prompt = g.Prompt.Replace("{modality}", modality.ToLowerInvariant(), StringComparison.Ordinal)
+            .Replace("{bodyPart}", bodyPart.Length == 0 ? "body" : bodyPart.ToLowerInvariant(), StringComparison.Ordinal);
+        var guidance = (float)g.GuidanceScale;
+        var id = GenerationMessage.DeriveRequestId(audit.SopInstanceUid, prompt, g.Steps, guidance, g.Count);
+        return new GenerationMessage
+        {
+            RequestId = id,
+            StudyUid = audit.StudyInstanceUid,
+            SeriesUid = audit.SeriesInstanceUid,
+            SopUid = audit.SopInstanceUid,
+            DeidBlob = deidName,
+            Prompt = prompt,
+            Steps = g.Steps,
+            GuidanceScale = guidance,
+            Count = g.Count,
+            Seed = int.Parse(id[1..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+        };
+    }
+
+    private async Task<IngestOutcome> QuarantineAsync(string qid, string path, string stage, string code, string message, long size, string eventId, string uploadName, ETag etag, CancellationToken ct)
+    {
+        var reason = new QuarantineReason(qid, stage, code, message, size, DateTimeOffset.UtcNow, eventId);
+        await _quarantine.WriteAsync(qid, path, reason, ct).ConfigureAwait(false);
+        if (!_storage.Options.KeepRaw)
+        {
+            await _storage.Container(_storage.Options.Uploads).GetBlobClient(uploadName).DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: ct).ConfigureAwait(false);
+        }
+
+        _metrics.Increment("quarantined");
+        _metrics.Quarantined(stage, code);
+        _logger.LogWarning("quarantined upload {QuarantineId} at {Stage}: {Code}", qid, stage, code);
+        return new IngestOutcome(IngestStatus.Quarantined, QuarantineId: qid, QuarantineCode: code);
+    }
+
+    private static string CodeOf(Exception e) => e switch
+    {
+        DicomTruncatedException => "truncated",
+        DicomLimitExceededException => "limit-exceeded",
+        DicomFormatException => "not-dicom-or-malformed",
+        DicomValueException => "bad-value",
+        _ => "dicom-error",
+    };
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using ServerlessMed.Pipeline.Stages;
+
+namespace ServerlessMed.Pipeline.Storage;
+
+/// <summary>What is in a tenant's storage after a run: the numbers the demo prints and the tests assert.</summary>
+public sealed record StorageInventory(
+    IReadOnlyList<string> Uploads,
+    IReadOnlyList<string> DeidInstances,
+    IReadOnlyList<string> Embeddings,
+    IReadOnlyList<string> AuditRecords,
+    IReadOnlyList<QuarantineReason> Quarantined,
+    IReadOnlyList<string> GeneratedFiles)
+{
+    public static async Task<StorageInventory> ReadAsync(TenantStorage storage, CancellationToken cancellationToken = default)
+    {
+        async Task<List<string>> List(string container)
+        {
+            var names = new List<string>();
+            await foreach (var b in storage.Container(container).GetBlobsAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                names.Add(b.Name);
+            }
+
+            return names;
+        }
+
+        var o = storage.Options;
+        var quarantine = new List<QuarantineReason>();
+        foreach (var name in (await List(o.Quarantine).ConfigureAwait(false)).Where(n => n.EndsWith("/reason.json", StringComparison.Ordinal)))
+        {
+            var content = await storage.Container(o.Quarantine).GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            quarantine.Add(JsonSerializer.Deserialize<QuarantineReason>(content.Value.Content.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
+        }
+
+        return new StorageInventory(
+            await List(o.Uploads).ConfigureAwait(false),
+            await List(o.Deid).ConfigureAwait(false),
+            [.. (await List(o.Embeddings).ConfigureAwait(false)).Where(n => n.EndsWith(".npy", StringComparison.Ordinal))],
+            [.. (await List(o.Audit).ConfigureAwait(false)).Where(n => !n.StartsWith("_system/", StringComparison.Ordinal))],
+            quarantine,
+            await List(o.Generated).ConfigureAwait(false));
+    }
+
+    /// <summary>SOP UID (file name without extension) of each de-identified instance.</summary>
+    public IEnumerable<string> DeidSopUids => DeidInstances.Select(n => Path.GetFileNameWithoutExtension(n));
+
+    public bool HasEmbedding(string sopUid) => Embeddings.Any(e => e.EndsWith("/" + sopUid + ".npy", StringComparison.Ordinal));
+
+    /// <summary>Generated request folders ("{study}/{request}") with at least one complete image (its .json).</summary>
+    public IReadOnlyList<string> GeneratedRequests =>
+        [.. GeneratedFiles.Where(f => Path.GetFileName(f) is var n && n.EndsWith(".json", StringComparison.Ordinal) && char.IsDigit(n[0])).Select(f => f[..f.LastIndexOf('/')]).Distinct()];
+
+    public int GeneratedImages => GeneratedFiles.Count(f => Path.GetFileName(f) is var n && char.IsDigit(n[0]) && n.EndsWith(".png", StringComparison.Ordinal));
+}

@@ -1,0 +1,93 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Queues;
+
+namespace ServerlessMed.Pipeline.Storage;
+
+/// <summary>The tenant's blob containers and queues. Clients are created once and shared (they are thread-safe).</summary>
+public sealed class TenantStorage
+{
+    public TenantStorage(TenantStorageOptions options, Azure.Core.TokenCredential? credential = null)
+    {
+        Options = options;
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        if (options.ConnectionString is { Length: > 0 } cs)
+        {
+            Blobs = new BlobServiceClient(cs);
+            QueueService = new QueueServiceClient(cs, queueOptions);
+        }
+        else if (options.BlobServiceUri is not null && options.QueueServiceUri is not null && credential is not null)
+        {
+            Blobs = new BlobServiceClient(options.BlobServiceUri, credential);
+            QueueService = new QueueServiceClient(options.QueueServiceUri, credential, queueOptions);
+        }
+        else
+        {
+            throw new ArgumentException("storage needs a connection string, or blob and queue service URIs with a credential");
+        }
+    }
+
+    public TenantStorageOptions Options { get; }
+
+    public BlobServiceClient Blobs { get; }
+
+    public QueueServiceClient QueueService { get; }
+
+    public BlobContainerClient Container(string name) => Blobs.GetBlobContainerClient(name);
+
+    public QueueClient Queue(string name) => QueueService.GetQueueClient(name);
+
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var c in Options.Containers)
+        {
+            await Container(c).CreateIfNotExistsAsync(PublicAccessType.None, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var q in Options.Queues)
+        {
+            await Queue(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes a blob only if it does not exist (If-None-Match: *). True when written, false when it was
+    /// already there: a duplicate delivery of the same work is harmless.</summary>
+    public async Task<bool> WriteOnceAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Container(container).GetBlobClient(name).UploadAsync(content, new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> WriteOnceAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            await Container(container).GetBlobClient(name).UploadAsync(stream, new BlobUploadOptions
+            {
+                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> ExistsAsync(string container, string name, CancellationToken cancellationToken = default) =>
+        (await Container(container).GetBlobClient(name).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value;
+}

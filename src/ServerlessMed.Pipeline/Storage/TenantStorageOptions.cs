@@ -1,0 +1,40 @@
+namespace ServerlessMed.Pipeline.Storage;
+
+/// <summary>Where one tenant's data lives: the storage account and the container and queue names of the design.</summary>
+public sealed class TenantStorageOptions
+{
+    /// <summary>A storage connection string (Azurite locally). In Azure, use <see cref="BlobServiceUri"/> and a credential instead.</summary>
+    public string? ConnectionString { get; init; }
+
+    public Uri? BlobServiceUri { get; init; }
+
+    public Uri? QueueServiceUri { get; init; }
+
+    public string Uploads { get; init; } = "uploads";
+
+    public string Deid { get; init; } = "deid";
+
+    public string Embeddings { get; init; } = "embeddings";
+
+    public string Audit { get; init; } = "audit";
+
+    public string Quarantine { get; init; } = "quarantine";
+
+    public string Generated { get; init; } = "generated";
+
+    public string Models { get; init; } = "models";
+
+    public string IngestQueue { get; init; } = "ingest";
+
+    public string GenerationQueue { get; init; } = "generation";
+
+    /// <summary>Deliveries of one message before it moves to the queue's "-poison" queue.</summary>
+    public int MaxDeliveryCount { get; init; } = 5;
+
+    /// <summary>Keep raw uploads after successful processing (policy keepRaw).</summary>
+    public bool KeepRaw { get; init; }
+
+    public IEnumerable<string> Containers => [Uploads, Deid, Embeddings, Audit, Quarantine, Generated, Models];
+
+    public IEnumerable<string> Queues => [IngestQueue, IngestQueue + "-poison", GenerationQueue, GenerationQueue + "-poison"];
+}
