@@ -126,8 +126,8 @@ internal static class DemoCommand
         var inventory = await StorageInventory.ReadAsync(host.Storage, ct);
         var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct);
         var m = host.Metrics;
-        var deidCount = inventory.DeidInstances.Count;
-        var quarantined = inventory.Quarantined.Count;
+        var deidCount = inventory.ProcessedUploads;
+        var quarantined = inventory.QuarantinedUploads;
         var missing = inventory.DeidSopUids.Where(s => !inventory.HasEmbedding(s)).ToList();
         var generatedRequests = inventory.GeneratedRequests.Count;
         var table = new Table().AddColumn("stage").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned());
@@ -156,6 +156,11 @@ internal static class DemoCommand
         Console.WriteLine($"report: {report}");
         var accounted = files.Count == deidCount + quarantined;
         var ok = accounted && missing.Count == 0 && generatedRequests == inventory.Embeddings.Count && inventory.Uploads.Count == 0;
+        if (inventory.DeidInstances.Count != deidCount)
+        {
+            Console.WriteLine($"({deidCount - inventory.DeidInstances.Count} upload(s) were instances already de-identified: same SOP Instance UID)");
+        }
+
         if (!ok)
         {
             Console.Error.WriteLine($"smed demo: not every upload is accounted for: uploaded {files.Count}, de-identified {deidCount}, quarantined {quarantined}, without embedding {missing.Count}, generated requests {generatedRequests}/{inventory.Embeddings.Count}, uploads left {inventory.Uploads.Count}");

@@ -114,10 +114,11 @@ public sealed class IngestStage
             }
 
             string? requestId = null;
+            var duplicate = false;
             using (_metrics.Measure("write"))
             {
                 var deidName = StorageLayout.DeidInstance(audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid);
-                await _storage.WriteOnceAsync(_storage.Options.Deid, deidName, deidTemp, "application/dicom", cancellationToken).ConfigureAwait(false);
+                duplicate = !await _storage.WriteOnceAsync(_storage.Options.Deid, deidName, deidTemp, "application/dicom", cancellationToken).ConfigureAwait(false);
                 if (embeddings is not null)
                 {
                     await WriteEmbeddingAsync(audit, embeddings, cancellationToken).ConfigureAwait(false);
@@ -134,6 +135,7 @@ public sealed class IngestStage
                 }
             }
 
+            await WriteReceiptAsync(new UploadReceipt(qid, "processed", audit.StudyInstanceUid, audit.SopInstanceUid, duplicate, null, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
             if (!_storage.Options.KeepRaw)
             {
                 await blob.DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -234,6 +236,7 @@ public sealed class IngestStage
     {
         var reason = new QuarantineReason(qid, stage, code, message, size, DateTimeOffset.UtcNow, eventId);
         await _quarantine.WriteAsync(qid, path, reason, ct).ConfigureAwait(false);
+        await WriteReceiptAsync(new UploadReceipt(qid, "quarantined", null, null, false, code, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
         if (!_storage.Options.KeepRaw)
         {
             await _storage.Container(_storage.Options.Uploads).GetBlobClient(uploadName).DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: ct).ConfigureAwait(false);
@@ -244,6 +247,9 @@ public sealed class IngestStage
         _logger.LogWarning("quarantined upload {QuarantineId} at {Stage}: {Code}", qid, stage, code);
         return new IngestOutcome(IngestStatus.Quarantined, QuarantineId: qid, QuarantineCode: code);
     }
+
+    private Task<bool> WriteReceiptAsync(UploadReceipt receipt, CancellationToken ct) =>
+        _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.UploadReceipt(receipt.UploadId), BinaryData.FromString(JsonSerializer.Serialize(receipt, Json)), "application/json", ct);
 
     private static string CodeOf(Exception e) => e switch
     {

@@ -10,8 +10,14 @@ public sealed record StorageInventory(
     IReadOnlyList<string> Embeddings,
     IReadOnlyList<string> AuditRecords,
     IReadOnlyList<QuarantineReason> Quarantined,
-    IReadOnlyList<string> GeneratedFiles)
+    IReadOnlyList<string> GeneratedFiles,
+    IReadOnlyList<UploadReceipt> Receipts)
 {
+    /// <summary>Uploads processed (de-identified), counting a re-upload of an instance already there.</summary>
+    public int ProcessedUploads => Receipts.Count(r => r.Status == "processed");
+
+    public int QuarantinedUploads => Receipts.Count(r => r.Status == "quarantined");
+
     public static async Task<StorageInventory> ReadAsync(TenantStorage storage, CancellationToken cancellationToken = default)
     {
         async Task<List<string>> List(string container)
@@ -33,13 +39,21 @@ public sealed record StorageInventory(
             quarantine.Add(JsonSerializer.Deserialize<QuarantineReason>(content.Value.Content.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
         }
 
+        var receipts = new List<UploadReceipt>();
+        await foreach (var b in storage.Container(o.Audit).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "_uploads/" }, cancellationToken).ConfigureAwait(false))
+        {
+            var content = await storage.Container(o.Audit).GetBlobClient(b.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            receipts.Add(JsonSerializer.Deserialize<UploadReceipt>(content.Value.Content.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
+        }
+
         return new StorageInventory(
             await List(o.Uploads).ConfigureAwait(false),
             await List(o.Deid).ConfigureAwait(false),
             [.. (await List(o.Embeddings).ConfigureAwait(false)).Where(n => n.EndsWith(".npy", StringComparison.Ordinal))],
-            [.. (await List(o.Audit).ConfigureAwait(false)).Where(n => !n.StartsWith("_system/", StringComparison.Ordinal))],
+            [.. (await List(o.Audit).ConfigureAwait(false)).Where(n => !n.StartsWith('_'))],
             quarantine,
-            await List(o.Generated).ConfigureAwait(false));
+            await List(o.Generated).ConfigureAwait(false),
+            receipts);
     }
 
     /// <summary>SOP UID (file name without extension) of each de-identified instance.</summary>

@@ -14,7 +14,10 @@ public static class StorageLayout
 
     public static string Generated(string study, string requestId, string file) => $"{study}/{requestId}/{file}";
 
-    /// <summary>Quarantine id of an upload: a hash of its name and version, so the name itself (which may hold PHI) is never used.</summary>
+    /// <summary>The receipt of one upload in the audit container: every upload gets one, processed or quarantined.</summary>
+    public static string UploadReceipt(string uploadId) => $"_uploads/{uploadId}.json";
+
+    /// <summary>Id of an upload (also its quarantine id): a hash of its name and version, so the name itself (which may hold PHI) is never used.</summary>
     public static string QuarantineId(string uploadName, string etag)
     {
         var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(uploadName + "\u001f" + etag));

@@ -1,0 +1,32 @@
+using ServerlessMed.Pipeline.Local;
+
+namespace ServerlessMed.Testing;
+
+/// <summary>A private Azurite per test class (free loopback ports, in memory), started from the repository's
+/// node_modules and stopped afterwards. Missing Azurite fails loudly: run scripts/test.sh (it runs npm ci).</summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private AzuriteLauncher? _azurite;
+
+    public string ConnectionString => _azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite is not running");
+
+    public AzuriteLauncher Launcher => _azurite ?? throw new InvalidOperationException("Azurite is not running");
+
+    public async ValueTask InitializeAsync() => _azurite = await AzuriteLauncher.StartAsync(Corpus.RepoRoot);
+
+    /// <summary>Stops and starts Azurite again on the same ports (data is lost: in-memory).</summary>
+    public async Task RestartAsync()
+    {
+        await DisposeAsync();
+        _azurite = await AzuriteLauncher.StartAsync(Corpus.RepoRoot);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+            _azurite = null;
+        }
+    }
+}
