@@ -32,9 +32,11 @@ public sealed class PipelineHost : IDisposable
         {
             var outcome = await Ingest.HandleAsync(BlobCreatedEvent.Parse(m.Body), ct).ConfigureAwait(false);
             _ = outcome;
-        }, Classify, logger) { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
+        }, Classify, logger)
+        { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
         GenerationProcessor = Generation is null ? null : new QueueProcessor(GenerationQueue, async (m, ct) =>
-            await Generation.HandleAsync(GenerationMessage.Parse(m.Body), ct).ConfigureAwait(false), Classify, logger) { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
+            await Generation.HandleAsync(GenerationMessage.Parse(m.Body), ct).ConfigureAwait(false), Classify, logger)
+        { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
     }
 
     public TenantStorage Storage { get; }

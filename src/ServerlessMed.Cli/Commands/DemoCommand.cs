@@ -174,8 +174,8 @@ internal static class DemoCommand
     {
         string S(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        sb.AppendLine("stage                     count   seconds");
-        void Row(string name, object count, string secs) => sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-24}{count,7}{secs,10}");
+        sb.AppendLine("stage                                      count   seconds");
+        void Row(string name, object count, string secs) => sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-40}{count,7}{secs,10}");
         Row("uploaded", uploaded, S(upload));
         Row("de-identified", deid, S(m.Time("deid") + m.Time("download")));
         Row("embedded", inv.Embeddings.Count, S(m.Time("encode")));
