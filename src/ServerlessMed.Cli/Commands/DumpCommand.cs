@@ -17,7 +17,17 @@ internal static class DumpCommand
             try
             {
                 var dicom = DicomFile.Open(path.FullName);
-                Console.Out.Write(new DicomDumpFormatter().Format(dicom));
+                if (parse.GetValue(json))
+                {
+                    using var stdout = Console.OpenStandardOutput();
+                    new DicomJsonWriter().Write(dicom.Dataset, stdout);
+                    stdout.Write("\n"u8);
+                }
+                else
+                {
+                    Console.Out.Write(new DicomDumpFormatter().Format(dicom));
+                }
+
                 return 0;
             }
             catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException)

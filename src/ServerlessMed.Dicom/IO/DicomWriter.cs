@@ -54,10 +54,19 @@ public sealed class DicomWriter
     {
         var meta = new DicomDataset();
         meta.AddOrUpdate(new DicomElement(DicomTag.FileMetaInformationVersion, DicomVR.OB, DicomBuffer.FromBytes(new byte[] { 0, 1 })));
-        var sopClass = dataset.GetSingleValueOrDefault(DicomTag.SOPClassUID, existing.GetSingleValueOrDefault(DicomTag.MediaStorageSOPClassUID, string.Empty));
-        var sopInstance = dataset.GetSingleValueOrDefault(DicomTag.SOPInstanceUID, existing.GetSingleValueOrDefault(DicomTag.MediaStorageSOPInstanceUID, string.Empty));
-        meta.AddOrUpdate(RawString(DicomTag.MediaStorageSOPClassUID, DicomVR.UI, sopClass));
-        meta.AddOrUpdate(RawString(DicomTag.MediaStorageSOPInstanceUID, DicomVR.UI, sopInstance));
+        // The meta's own Media Storage UIDs are kept (dcmconv does the same); a new file takes the dataset's.
+        var sopClass = Raw(existing, DicomTag.MediaStorageSOPClassUID) ?? Raw(dataset, DicomTag.SOPClassUID);
+        var sopInstance = Raw(existing, DicomTag.MediaStorageSOPInstanceUID) ?? Raw(dataset, DicomTag.SOPInstanceUID);
+        if (sopClass is not null)
+        {
+            meta.AddOrUpdate(new DicomElement(DicomTag.MediaStorageSOPClassUID, DicomVR.UI, sopClass));
+        }
+
+        if (sopInstance is not null)
+        {
+            meta.AddOrUpdate(new DicomElement(DicomTag.MediaStorageSOPInstanceUID, DicomVR.UI, sopInstance));
+        }
+
         meta.AddOrUpdate(RawString(DicomTag.TransferSyntaxUID, DicomVR.UI, ts.Uid));
         meta.AddOrUpdate(RawString(DicomTag.ImplementationClassUID, DicomVR.UI, DicomUID.ImplementationClassUid));
         meta.AddOrUpdate(RawString(DicomTag.ImplementationVersionName, DicomVR.SH, DicomUID.ImplementationVersionName));
@@ -75,6 +84,10 @@ public sealed class DicomWriter
         meta.AddOrUpdate(new DicomElement(DicomTag.FileMetaInformationGroupLength, DicomVR.UL, DicomBuffer.FromBytes(BitConverter.GetBytes((uint)groupLength))));
         return meta;
     }
+
+    /// <summary>The element's bytes as they are (no trimming: a non-conformant value is not ours to change), or null when absent or empty.</summary>
+    private static DicomBuffer? Raw(DicomDataset ds, DicomTag tag) =>
+        ds.TryGetElement(tag, out var e) && e.Length > 0 ? e.Buffer : null;
 
     private static DicomElement RawString(DicomTag tag, DicomVR vr, string value) =>
         new(tag, vr, DicomBuffer.FromBytes(Encoding.ASCII.GetBytes(value)));
