@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using ServerlessMed.Benchmarks;
+using ServerlessMed.Dicom;
+
+// Usage:
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- codec        BenchmarkDotNet suite
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- convert-all IN_LIST OUT_DIR
+//       rewrite every file listed in IN_LIST (one path a line) in one process: our side of bench/codec-vs-dcmconv.sh
+if (args.Length > 0 && args[0] == "convert-all")
+{
+    var files = File.ReadAllLines(args[1]).Where(l => l.Length > 0).ToList();
+    Directory.CreateDirectory(args[2]);
+    var sw = Stopwatch.StartNew();
+    long bytes = 0;
+    var i = 0;
+    foreach (var f in files)
+    {
+        var file = DicomFile.Open(f);
+        file.Save(Path.Combine(args[2], $"{i++}.dcm"));
+        bytes += new FileInfo(f).Length;
+    }
+
+    Console.WriteLine($"{files.Count} files, {bytes} bytes, {sw.Elapsed.TotalSeconds:0.000} s in-process");
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "codec")
+{
+    var summary = BenchmarkRunner.Run<CodecBenchmarks>(args: args[1..]);
+    foreach (var report in summary.Reports)
+    {
+        var seconds = report.ResultStatistics?.Mean / 1e9 ?? double.NaN;
+        var mb = CodecBenchmarks.CorpusBytes > 0 ? CodecBenchmarks.CorpusBytes : CorpusFiles.Load().Sum(f => (long)f.Length);
+        Console.WriteLine($"{report.BenchmarkCase.Descriptor.WorkloadMethod.Name}: {mb / 1e6 / seconds:0.0} MB/s over {mb / 1e6:0.0} MB");
+    }
+
+    return 0;
+}
+
+Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | convert-all LIST OUT_DIR");
+return 2;
