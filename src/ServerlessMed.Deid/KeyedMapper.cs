@@ -11,8 +11,10 @@ public sealed class KeyedMapper(TenantKey key, DeidPolicy policy)
     public string MapUid(string uid)
     {
         var trimmed = uid.Trim().TrimEnd('\0');
-        if (trimmed.Length == 0)
+        if (trimmed.Length == 0 || trimmed.All(c => c is '0' or '.'))
         {
+            // Empty, or a placeholder of zeros ("0", "0.0"): identifies nothing, and mapping it would turn a
+            // dangling placeholder reference into one that looks real.
             return trimmed;
         }
 

@@ -29,7 +29,7 @@ internal sealed class CharsetTerm
         // JIS X 0201: G1 katakana (0xA1-0xDF) and G0 romaji.
         var sjis = Encoding.GetEncoding(932);
         Add(new CharsetTerm("ISO_IR 13", sjis, [Esc, 0x29, 0x49], g1: true, bytesPerChar: 1, iso2022: false));
-        Add(new CharsetTerm("ISO 2022 IR 13", sjis, [Esc, 0x29, 0x49], g1: true, bytesPerChar: 1, iso2022: true) { Romaji = true });
+        Add(new CharsetTerm("ISO 2022 IR 13", sjis, [Esc, 0x29, 0x49], g1: true, bytesPerChar: 1, iso2022: true));
         Add(new CharsetTerm("ISO 2022 IR 14", Encoding.Latin1, [Esc, 0x28, 0x4A], g1: false, bytesPerChar: 1, iso2022: true) { AsciiG0 = true });
 
         // Two-byte sets written with the high bit clear (G0, JIS) or set (G1, EUC): decoded through EUC code pages.
@@ -73,8 +73,6 @@ internal sealed class CharsetTerm
     public bool IsIso2022 { get; }
 
     private bool AsciiG0 { get; init; }
-
-    private bool Romaji { get; init; }
 
     private bool SetHighBit { get; init; }
 
@@ -123,7 +121,7 @@ internal sealed class CharsetTerm
 
     public bool CanEncode(string s)
     {
-        if (Romaji || BytesPerChar == 1 && IsG1 && s[0] < 0x80)
+        if (BytesPerChar == 1 && IsG1 && s[0] < 0x80)
         {
             return false;
         }

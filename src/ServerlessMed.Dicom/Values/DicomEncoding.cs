@@ -87,7 +87,7 @@ public sealed class DicomEncoding
         foreach (var ch in text)
         {
             var s = ch.ToString();
-            if (ch < 0x80 && (ch is '\\' or '^' or '=' or '\r' or '\n' or '\t' or '\f' || initial.CanEncode(s)))
+            if (ch < 0x80)
             {
                 if (g0 != null && !g0.IsAsciiG0)
                 {
