@@ -215,7 +215,7 @@ public sealed class DicomFile
     public void Save(string path, DicomWriteOptions? options = null)
     {
         var tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920))
+        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
         {
             Save(fs, options);
         }

@@ -38,10 +38,13 @@ internal static class DeidCommand
 
             Directory.CreateDirectory(outDir);
             var files = File.Exists(inPath) ? [inPath] : Directory.EnumerateFiles(inPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-            int ok = 0, failed = 0, n = 0;
-            foreach (var f in files)
+            int ok = 0, failed = 0;
+            var jsonOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
+            var errors = new System.Collections.Concurrent.ConcurrentBag<(int Index, string Message)>();
+            // Files are independent (the mapping is stateless), so they are processed on every core.
+            Parallel.ForEach(files.Select((f, i) => (f, i + 1)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
             {
-                n++;
+                var (f, n) = item;
                 try
                 {
                     // Errors name the file by its position, never its name: names may hold PHI.
@@ -51,14 +54,18 @@ internal static class DeidCommand
                     var dir = Path.Combine(outDir, a.StudyInstanceUid, a.SeriesInstanceUid);
                     Directory.CreateDirectory(dir);
                     result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"));
-                    File.WriteAllText(Path.Combine(dir, a.SopInstanceUid + ".audit.json"), JsonSerializer.Serialize(a, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
-                    ok++;
+                    File.WriteAllText(Path.Combine(dir, a.SopInstanceUid + ".audit.json"), JsonSerializer.Serialize(a, jsonOptions));
+                    Interlocked.Increment(ref ok);
                 }
                 catch (Exception e) when (e is DicomException or DeidRejectedException or IOException)
                 {
-                    Console.Error.WriteLine($"smed deid: input #{n}: {e.Message}");
-                    failed++;
+                    errors.Add((n, e.Message));
+                    Interlocked.Increment(ref failed);
                 }
+            });
+            foreach (var (index, message) in errors.OrderBy(e => e.Index))
+            {
+                Console.Error.WriteLine($"smed deid: input #{index}: {message}");
             }
 
             Console.WriteLine($"{ok} de-identified, {failed} failed");

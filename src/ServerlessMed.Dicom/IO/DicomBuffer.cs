@@ -95,7 +95,8 @@ public interface IDicomStreamSource
 /// are in the source's byte order; <see cref="SourceSwapUnit"/> says how to bring them to little endian.</summary>
 public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, long length, int sourceSwapUnit) : DicomBuffer
 {
-    private const int ChunkSize = 81920;
+    // 1 MiB: large enough that copying pixel data costs few system calls, small enough for the pool.
+    private const int ChunkSize = 1 << 20;
 
     public IDicomStreamSource Source => source;
 
