@@ -1,87 +1,153 @@
-// ServerlessMed: one tenant's environment. This first version deploys the tenant's storage account with the
-// containers and queues of the design (docs: ../shared/design/ARCHITECTURE.md). The full environment (Event Grid,
-// Service Bus, Key Vault, Functions, GPU worker on Container Apps, monitoring, identities) is tracked in the
-// infrastructure issue and grows from here.
+// ServerlessMed: one tenant's environment (storage, events, queue, key vault, monitoring, identities, the ingest
+// Functions app and, when the tenant wants synthetic images, the GPU worker). Deploy with scripts/deploy.sh.
 targetScope = 'resourceGroup'
 
-@description('Short tenant prefix (letters and digits) used to derive resource names.')
+@description('Short tenant prefix (lower-case letters and digits) from which every resource name is derived.')
 @minLength(3)
-@maxLength(11)
+@maxLength(10)
 param tenantPrefix string
 
 @description('Azure region of every resource.')
 param location string = resourceGroup().location
 
-@description('Days after which raw uploads are deleted by lifecycle management.')
+@description('Deploy the GPU worker (generation of synthetic images).')
+param enableGeneration bool = false
+
+@description('Worker image, e.g. myregistry.azurecr.io/serverlessmed-worker:1.0 (used when enableGeneration).')
+param workerImage string = ''
+
+@description('Container registry server of the worker image; the worker identity needs AcrPull on it.')
+param registryServer string = ''
+
+@description('Container Apps GPU workload profile type.')
+param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+
+@description('Largest number of worker replicas.')
+@minValue(1)
+param maxWorkerReplicas int = 4
+
+@description('URL of the Functions handler package (zip) in blob storage.')
+param functionsPackageUrl string
+
+@description('Days before raw uploads are deleted by lifecycle management.')
 @minValue(1)
 param uploadRetentionDays int = 7
+
+@description('Days before quarantined uploads are deleted by lifecycle management.')
+@minValue(1)
+param quarantineRetentionDays int = 30
+
+@description('Log retention in days.')
+@minValue(30)
+param logRetentionDays int = 90
+
+@description('Service Bus deliveries of a generation request before it is dead-lettered.')
+@minValue(1)
+param maxDeliveryCount int = 5
 
 @description('Tags applied to every resource.')
 param tags object = {}
 
-var storageName = toLower('${tenantPrefix}${uniqueString(resourceGroup().id, tenantPrefix)}')
-var containers = ['uploads', 'deid', 'embeddings', 'audit', 'quarantine', 'generated', 'models']
-var queues = ['ingest', 'ingest-poison', 'generation', 'generation-poison']
+var suffix = uniqueString(resourceGroup().id, tenantPrefix)
+var namePrefix = 'smed-${tenantPrefix}'
+var allTags = union(tags, { product: 'ServerlessMed', tenant: tenantPrefix })
+var storageName = take('smed${tenantPrefix}${suffix}', 24)
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: take(storageName, 24)
+resource functionsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${namePrefix}-functions-id'
   location: location
-  tags: tags
-  sku: { name: 'Standard_ZRS' }
-  kind: 'StorageV2'
-  properties: {
-    allowSharedKeyAccess: false
-    allowBlobPublicAccess: false
-    supportsHttpsTrafficOnly: true
-    minimumTlsVersion: 'TLS1_2'
-    defaultToOAuthAuthentication: true
+  tags: allTags
+}
+
+resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = if (enableGeneration) {
+  name: '${namePrefix}-worker-id'
+  location: location
+  tags: allTags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: { namePrefix: namePrefix, location: location, tags: allTags, retentionDays: logRetentionDays }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    storageName: storageName
+    location: location
+    tags: allTags
+    uploadRetentionDays: uploadRetentionDays
+    quarantineRetentionDays: quarantineRetentionDays
+    functionsIdentityName: functionsIdentity.name
+    workerIdentityName: enableGeneration ? workerIdentity.name : ''
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-  properties: {
-    isVersioningEnabled: true
-    deleteRetentionPolicy: { enabled: true, days: 7 }
-    containerDeleteRetentionPolicy: { enabled: true, days: 7 }
+module events 'modules/eventgrid.bicep' = {
+  name: 'events'
+  // The account's name is known before deployment, so What-If can follow the event resources.
+  dependsOn: [storage]
+  params: { namePrefix: namePrefix, location: location, tags: allTags, storageName: storageName }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  name: 'servicebus'
+  params: {
+    namespaceName: 'smed-${tenantPrefix}-${suffix}'
+    location: location
+    tags: allTags
+    functionsIdentityName: functionsIdentity.name
+    workerIdentityName: enableGeneration ? workerIdentity.name : ''
+    maxDeliveryCount: maxDeliveryCount
+    lockDuration: 'PT5M'
   }
 }
 
-resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for name in containers: {
-  parent: blobService
-  name: name
-  properties: { publicAccess: 'None' }
-}]
-
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource storageQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for name in queues: {
-  parent: queueService
-  name: name
-}]
-
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
-  parent: storage
-  name: 'default'
-  properties: {
-    policy: {
-      rules: [
-        {
-          name: 'delete-raw-uploads'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: { blobTypes: ['blockBlob'], prefixMatch: ['uploads/'] }
-            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: uploadRetentionDays } } }
-          }
-        }
-      ]
-    }
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    vaultName: take('smed-${tenantPrefix}-${suffix}', 24)
+    location: location
+    tags: allTags
+    functionsIdentityName: functionsIdentity.name
   }
 }
 
-output storageAccountName string = storage.name
+module functions 'modules/functions.bicep' = {
+  name: 'functions'
+  params: {
+    namePrefix: namePrefix
+    hostStorageName: take('smedh${tenantPrefix}${suffix}', 24)
+    location: location
+    tags: allTags
+    identityName: functionsIdentity.name
+    dataBlobEndpoint: storage.outputs.blobEndpoint
+    dataQueueEndpoint: storage.outputs.queueEndpoint
+    serviceBusNamespace: serviceBus.outputs.namespaceName
+    vaultUri: vault.outputs.vaultUri
+    insightsConnectionString: monitoring.outputs.insightsConnectionString
+    packageUrl: functionsPackageUrl
+  }
+}
+
+module worker 'modules/worker.bicep' = if (enableGeneration) {
+  name: 'worker'
+  params: {
+    namePrefix: namePrefix
+    location: location
+    tags: allTags
+    identityName: workerIdentity.name
+    image: workerImage
+    registryServer: registryServer
+    gpuProfileType: gpuProfileType
+    serviceBusNamespace: serviceBus.outputs.namespaceName
+    dataBlobEndpoint: storage.outputs.blobEndpoint
+    maxReplicas: maxWorkerReplicas
+    logAnalyticsCustomerId: monitoring.outputs.workspaceCustomerId
+  }
+}
+
+output storageAccountName string = storage.outputs.storageName
+output keyVaultName string = vault.outputs.vaultName
+output functionsAppName string = functions.outputs.functionsAppName
+output workerName string = enableGeneration ? worker!.outputs.workerName : ''
