@@ -17,6 +17,7 @@ Fuzzer.OutOfProcess.Run(stream =>
         copy.Position = 0;
         var file = DicomFile.Open(copy, options);
         _ = new DicomDumpFormatter().Format(file);
+        _ = new DicomJsonWriter().Write(file.Dataset);
         using var output = new MemoryStream();
         file.Save(output);
         output.Position = 0;

@@ -55,7 +55,17 @@ public sealed class DicomDumpFormatter
 
                     break;
                 case DicomElement e:
-                    var (value, vm) = FormatValue(ds, e);
+                    string value;
+                    int vm;
+                    try
+                    {
+                        (value, vm) = FormatValue(ds, e);
+                    }
+                    catch (DicomException)
+                    {
+                        (value, vm) = ("(value cannot be decoded)", 0);
+                    }
+
                     var line = $"{indent}{e.Tag} {e.ValueRepresentation.Code} {value}";
                     sb.Append(line.PadRight(Math.Max(line.Length + 1, 52 + indent.Length)))
                       .Append("# ").Append(e.Length.ToString(CultureInfo.InvariantCulture).PadLeft(3)).Append(',').Append(vm.ToString(CultureInfo.InvariantCulture).PadLeft(2)).Append(' ').AppendLine(keyword);

@@ -105,19 +105,28 @@ public static class DicomValueCodec
         for (var i = 0; i < count; i++)
         {
             var s = bytes.Slice(i * n, n);
+            // Each arm boxed on its own: without the casts the switch's natural type is double, which silently
+            // turned 64-bit values into doubles (found by the fuzzer: an OV value overflowed on the way back).
             object v = vr.Code switch
             {
-                "US" or "OW" or "AT" => BinaryPrimitives.ReadUInt16LittleEndian(s),
-                "SS" => BinaryPrimitives.ReadInt16LittleEndian(s),
-                "UL" or "OL" => BinaryPrimitives.ReadUInt32LittleEndian(s),
-                "SL" => BinaryPrimitives.ReadInt32LittleEndian(s),
-                "FL" or "OF" => BinaryPrimitives.ReadSingleLittleEndian(s),
-                "FD" or "OD" => BinaryPrimitives.ReadDoubleLittleEndian(s),
-                "SV" => BinaryPrimitives.ReadInt64LittleEndian(s),
-                "UV" or "OV" => BinaryPrimitives.ReadUInt64LittleEndian(s),
+                "US" or "OW" or "AT" => (object)BinaryPrimitives.ReadUInt16LittleEndian(s),
+                "SS" => (object)BinaryPrimitives.ReadInt16LittleEndian(s),
+                "UL" or "OL" => (object)BinaryPrimitives.ReadUInt32LittleEndian(s),
+                "SL" => (object)BinaryPrimitives.ReadInt32LittleEndian(s),
+                "FL" or "OF" => (object)BinaryPrimitives.ReadSingleLittleEndian(s),
+                "FD" or "OD" => (object)BinaryPrimitives.ReadDoubleLittleEndian(s),
+                "SV" => (object)BinaryPrimitives.ReadInt64LittleEndian(s),
+                "UV" or "OV" => (object)BinaryPrimitives.ReadUInt64LittleEndian(s),
                 _ => throw new DicomValueException($"{vr} is not a binary number VR"),
             };
-            result[i] = typeof(T) == v.GetType() ? (T)v : (T)Convert.ChangeType(v, typeof(T), CultureInfo.InvariantCulture);
+            try
+            {
+                result[i] = typeof(T) == v.GetType() ? (T)v : (T)Convert.ChangeType(v, typeof(T), CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is OverflowException or InvalidCastException)
+            {
+                throw new DicomValueException($"a {vr} value does not fit in {typeof(T).Name}");
+            }
         }
 
         return result;
