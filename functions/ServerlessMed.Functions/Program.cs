@@ -16,7 +16,10 @@ builder.Services.AddSingleton(sp =>
     return PipelineHost.Create(new PipelineHostOptions
     {
         Storage = new TenantStorageOptions { ConnectionString = config["TenantStorage"] ?? config["AzureWebJobsStorage"] },
-        Key = TenantKey.LoadOrCreate(config["SMED_KEY_FILE"], createIfMissing: false),
+        // In Azure the key is the Key Vault secret (read with the app's managed identity); locally a key file.
+        Key = config["SMED_KEY_VAULT_URI"] is { Length: > 0 } vault
+            ? KeyVaultTenantKey.LoadAsync(new Uri(vault), new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions { ManagedIdentityClientId = config["AZURE_CLIENT_ID"] })).GetAwaiter().GetResult()
+            : TenantKey.LoadOrCreate(config["SMED_KEY_FILE"], createIfMissing: false),
         Policy = config["SMED_POLICY"] is { Length: > 0 } p ? DeidPolicy.Load(p) : DeidPolicy.Default,
         EncoderFolder = Path.Combine(models, "encoders", "tiny-gray"),
     }, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ServerlessMed.Functions"));

@@ -176,7 +176,8 @@ public sealed class Deidentifier
         switch (action)
         {
             case "K":
-                dst.AddOrUpdate(e);
+                // A kept private UID (Retain Safe Private) is still a UID of this patient's data: map it like the others.
+                dst.AddOrUpdate(tag.IsPrivate && e.ValueRepresentation == DicomVR.UI && !_options.Contains(DeidOption.RetainUIDs) ? MapUids(e, vr) : e);
                 return;
             case "U":
                 dst.AddOrUpdate(MapUids(e, vr));

@@ -157,3 +157,28 @@ public sealed class DeidentifierTests
         return ms.ToArray();
     }
 }
+
+public sealed class SafePrivateTests
+{
+    [Fact]
+    public void Kept_private_attributes_stay_and_their_uids_are_mapped()
+    {
+        var ds = DicomFile.Open(ServerlessMed.Testing.Corpus.Get("pydicom/CT_small.dcm").FullPath);
+        ds.Dataset.AddOrUpdate(new DicomTag(0x0019, 0x0010), DicomVR.LO, "SMED SAFE");
+        ds.Dataset.AddOrUpdate(new DicomTag(0x0019, 0x1001), DicomVR.DS, "2.5");
+        ds.Dataset.AddOrUpdate(new DicomTag(0x0019, 0x1002), DicomVR.UI, "1.2.3.4.5.6.7");
+        ds.Dataset.AddOrUpdate(new DicomTag(0x0019, 0x1003), DicomVR.LO, "Not listed as safe");
+        var policy = new DeidPolicy
+        {
+            Options = [DeidOption.RetainSafePrivate],
+            SafePrivate = [new SafePrivateAttribute("SMED SAFE", "0x01"), new SafePrivateAttribute("SMED SAFE", "0x02")],
+        };
+        var key = new TenantKey(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        var output = new Deidentifier(key, policy).Deidentify(ds).File.Dataset;
+        Assert.Equal("SMED SAFE", output.GetString(new DicomTag(0x0019, 0x0010)));
+        Assert.Equal("2.5", output.GetString(new DicomTag(0x0019, 0x1001)));
+        Assert.Equal(new KeyedMapper(key, policy).MapUid("1.2.3.4.5.6.7"), output.GetString(new DicomTag(0x0019, 0x1002)));
+        Assert.False(output.Contains(new DicomTag(0x0019, 0x1003)));
+        Assert.False(output.Contains(new DicomTag(0x0009, 0x0010)), "other private blocks are removed");
+    }
+}

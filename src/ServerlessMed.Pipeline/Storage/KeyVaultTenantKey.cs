@@ -1,0 +1,36 @@
+using Azure.Core;
+using Azure.Security.KeyVault.Secrets;
+using ServerlessMed.Deid;
+
+namespace ServerlessMed.Pipeline.Storage;
+
+/// <summary>The tenant key in Azure: the Key Vault secret "deid-key" (hex), read with the host's managed identity.
+/// scripts/deploy.sh says how to create it; the template never holds it.</summary>
+public static class KeyVaultTenantKey
+{
+    public const string SecretName = "deid-key";
+
+    public static async Task<TenantKey> LoadAsync(Uri vaultUri, TokenCredential credential, CancellationToken cancellationToken = default)
+    {
+        var client = new SecretClient(vaultUri, credential);
+        KeyVaultSecret secret;
+        try
+        {
+            secret = (await client.GetSecretAsync(SecretName, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            throw new InvalidOperationException($"Key Vault {vaultUri.Host} has no secret '{SecretName}': create it as scripts/deploy.sh describes");
+        }
+
+        try
+        {
+            return new TenantKey(Convert.FromHexString(secret.Value.Trim()));
+        }
+        catch (FormatException)
+        {
+            // The value itself is never quoted.
+            throw new InvalidDataException($"secret '{SecretName}' in {vaultUri.Host} must be hexadecimal (64 hex digits)");
+        }
+    }
+}
