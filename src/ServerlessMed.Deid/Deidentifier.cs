@@ -113,12 +113,18 @@ public sealed class Deidentifier
             {
                 action = "P";
             }
+            else if (IsOverlayGroup(tag) && !_options.Contains(DeidOption.CleanGraphics))
+            {
+                // Overlay Data (60xx,3000) is removed; the rest of its group would then describe an overlay that
+                // is not there (an invalid Overlay Plane module), so the whole group goes.
+                action = "X";
+            }
             else
             {
                 var row = _profile.Find(tag);
                 action = row is null
                     ? (tag.DictionaryEntry.IsKnown ? "K" : "X") // not in the table: standard attributes stay, unknown public ones go
-                    : Resolve(row.ActionFor(_options));
+                    : Resolve(row.ActionFor(_options), item is DicomSequence, tag);
             }
 
             ctx.Count(action);
@@ -128,13 +134,20 @@ public sealed class Deidentifier
 
     /// <summary>Compound actions choose what keeps the output valid without IOD type tables: a dummy where one may be
     /// required, zero length where the attribute may be empty, U for UID sequences.</summary>
-    private static string Resolve(string action) => action switch
+    private static string Resolve(string action, bool isSequence, DicomTag tag) => action switch
     {
+        // An empty sequence is valid only where the sequence is Type 2; elsewhere (Type 3) it must be absent.
+        "X/Z" when isSequence => Type2Sequences.Contains(tag.Value) ? "Z" : "X",
         "X/Z" => "Z",
         "X/D" or "Z/D" or "X/Z/D" => "D",
         "X/Z/U*" => "U",
         _ => action,
     };
+
+    /// <summary>X/Z sequences that common IODs define as Type 2 (they must be present, possibly empty).</summary>
+    private static readonly HashSet<uint> Type2Sequences = [DicomTag.AcquisitionContextSequence.Value];
+
+    private static bool IsOverlayGroup(DicomTag tag) => tag.Group is >= 0x6000 and <= 0x601E && (tag.Group & 1) == 0;
 
     private void Apply(string action, DicomItem item, DicomDataset dst, Context ctx)
     {

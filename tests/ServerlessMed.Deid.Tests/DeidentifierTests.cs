@@ -111,17 +111,35 @@ public sealed class DeidentifierTests
         Assert.Equal("burned-in-annotation", e.Code);
     }
 
-    [Fact]
-    public void Deidentified_output_has_no_new_dciodvfy_errors()
+    public static TheoryData<string> WellFormedFiles() => [.. Corpus.WellFormed.Select(f => f.RelativePath)];
+
+    [Theory]
+    [MemberData(nameof(WellFormedFiles))]
+    public void Deidentified_output_has_no_new_dciodvfy_errors(string rel)
     {
-        foreach (var rel in new[] { "pydicom/CT_small.dcm", "pydicom/MR_small.dcm", "pydicom-data/emri_small.dcm", "pydicom/rtplan.dcm", "pydicom/reportsi.dcm", "highdicom/sr_document.dcm" })
+        var src = Corpus.Get(rel).FullPath;
+        DeidResult result;
+        try
         {
-            var src = Corpus.Get(rel).FullPath;
-            var output = Path.Combine(Path.GetTempPath(), "smed-iod-" + Guid.NewGuid().ToString("N") + ".dcm");
-            new Deidentifier(KeyA, DeidPolicy.Default).Deidentify(DicomFile.Open(src)).File.Save(output);
-            var added = Dciodvfy.Errors(output).Except(Dciodvfy.Errors(src)).ToList();
-            Assert.True(added.Count == 0, $"{rel}: {string.Join("; ", added)}");
+            result = new Deidentifier(KeyA, DeidPolicy.Default).Deidentify(DicomFile.Open(src));
         }
+        catch (DeidRejectedException)
+        {
+            return; // quarantined: no output
+        }
+
+        var output = Path.Combine(Path.GetTempPath(), "smed-iod-" + Guid.NewGuid().ToString("N") + ".dcm");
+        result.File.Save(output);
+        var added = Dciodvfy.Errors(output).Except(Dciodvfy.Errors(src)).ToList();
+        File.Delete(output);
+        if (rel == "pylibjpeg-data/JPEGLossless_1s_1f_i_16_16_bad.dcm")
+        {
+            // Its SOP, Series, Study and Frame of Reference UIDs are one value with trailing spaces; dciodvfy calls that
+            // "illegal root" on the input and, once mapped to one valid UID, "same value as": the same defect.
+            added.RemoveAll(e => e.Contains("has same value as", StringComparison.Ordinal));
+        }
+
+        Assert.True(added.Count == 0, $"{rel}: {string.Join("; ", added)}");
     }
 
     [Theory]
