@@ -53,29 +53,21 @@ public sealed class TenantStorage
 
     /// <summary>Writes a blob only if it does not exist (If-None-Match: *). True when written, false when it was
     /// already there: a duplicate delivery of the same work is harmless.</summary>
-    public async Task<bool> WriteOnceAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default)
+    public Task<bool> WriteOnceAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default) =>
+        WriteOnceAsync(container, name, content.ToStream(), contentType, cancellationToken);
+
+    /// <summary>The same, streaming a local file.</summary>
+    public async Task<bool> WriteOnceAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default)
+    {
+        await using var stream = File.OpenRead(path);
+        return await WriteOnceAsync(container, name, stream, contentType, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> WriteOnceAsync(string container, string name, Stream content, string contentType, CancellationToken cancellationToken)
     {
         try
         {
             await Container(container).GetBlobClient(name).UploadAsync(content, new BlobUploadOptions
-            {
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-            }, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
-    }
-
-    public async Task<bool> WriteOnceAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var stream = File.OpenRead(path);
-            await Container(container).GetBlobClient(name).UploadAsync(stream, new BlobUploadOptions
             {
                 Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                 HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
