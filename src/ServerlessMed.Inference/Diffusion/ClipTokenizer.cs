@@ -13,6 +13,7 @@ public sealed class ClipTokenizer
     private const string Pattern = @"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+";
 
     private readonly BpeTokenizer _bpe;
+    private readonly Dictionary<int, string> _idToToken;
 
     public ClipTokenizer(string folder)
     {
@@ -26,6 +27,7 @@ public sealed class ClipTokenizer
         var config = ReadConfig(folder);
         MaxLength = config.MaxLength;
         var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabPath))!;
+        _idToToken = vocab.ToDictionary(kv => kv.Value, kv => kv.Key);
         BosId = vocab[config.Bos];
         EosId = vocab[config.Eos];
         PadId = vocab.TryGetValue(config.Pad, out var pad) ? pad : EosId;
@@ -66,7 +68,39 @@ public sealed class ClipTokenizer
         return result;
     }
 
-    public string Decode(IEnumerable<int> ids) => _bpe.Decode(ids.Where(i => i != BosId && i != EosId && i != PadId)) ?? string.Empty;
+    /// <summary>CLIP's decode: tokens joined, "&lt;/w&gt;" read as a word boundary, byte-level symbols back to UTF-8.</summary>
+    public string Decode(IEnumerable<int> ids)
+    {
+        var text = string.Concat(ids.Where(i => i != BosId && i != EosId && i != PadId).Select(i => _idToToken.GetValueOrDefault(i, string.Empty)));
+        var bytes = new List<byte>(text.Length);
+        foreach (var ch in text.Replace("</w>", " ", StringComparison.Ordinal))
+        {
+            if (ByteDecoder.Value.TryGetValue(ch, out var b))
+            {
+                bytes.Add(b);
+            }
+            else
+            {
+                bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(ch.ToString()));
+            }
+        }
+
+        return System.Text.Encoding.UTF8.GetString([.. bytes]).Trim();
+    }
+
+    /// <summary>The inverse of GPT-2/CLIP's bytes_to_unicode: printable stand-ins back to the bytes they encode.</summary>
+    private static readonly Lazy<Dictionary<char, byte>> ByteDecoder = new(() =>
+    {
+        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToList();
+        var map = new Dictionary<char, byte>();
+        var extra = 0;
+        for (var b = 0; b < 256; b++)
+        {
+            map[printable.Contains(b) ? (char)b : (char)(256 + extra++)] = (byte)b;
+        }
+
+        return map;
+    });
 
     private static (int MaxLength, string Bos, string Eos, string Pad) ReadConfig(string folder)
     {

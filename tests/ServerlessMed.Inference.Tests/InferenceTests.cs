@@ -1,0 +1,90 @@
+using ServerlessMed.Dicom;
+using ServerlessMed.Imaging;
+using ServerlessMed.Inference.Diffusion;
+using ServerlessMed.Inference.Encoders;
+using ServerlessMed.Inference.Onnx;
+using ServerlessMed.Testing;
+
+namespace ServerlessMed.Inference.Tests;
+
+public sealed class SchedulerTests
+{
+    [Theory]
+    // diffusers: leading = arange(0, n) * (1000 // n), reversed, + steps_offset; trailing = round(arange(1000, 0, -1000/n)) - 1.
+    [InlineData("leading", 1, 10, new[] { 901, 801, 701, 601, 501, 401, 301, 201, 101, 1 })]
+    [InlineData("trailing", 0, 10, new[] { 999, 899, 799, 699, 599, 499, 399, 299, 199, 99 })]
+    [InlineData("linspace", 0, 4, new[] { 999, 666, 333, 0 })]
+    public void Ddim_timesteps_follow_diffusers_spacing(string spacing, int offset, int steps, int[] expected)
+    {
+        var s = new DdimScheduler(new SchedulerConfig { TimestepSpacing = spacing, StepsOffset = offset, BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012 });
+        s.SetTimesteps(steps);
+        Assert.Equal(expected, s.Timesteps);
+    }
+
+    [Fact]
+    public void Ddim_step_recovers_the_clean_sample_when_the_model_predicts_the_true_noise()
+    {
+        // x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps; with eps predicted exactly, the final step (to alpha = 1) returns x0.
+        var config = new SchedulerConfig { BetaSchedule = "linear", SetAlphaToOne = true, ClipSample = false };
+        var s = new DdimScheduler(config);
+        s.SetTimesteps(1);
+        var t = s.Timesteps[0];
+        var alpha = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config))[t];
+        float[] x0 = [0.5f, -0.25f, 1f], eps = [0.1f, -1.2f, 0.3f];
+        var xt = x0.Select((x, i) => (MathF.Sqrt(alpha) * x) + (MathF.Sqrt(1 - alpha) * eps[i])).ToArray();
+        var back = s.Step(eps, t, xt);
+        for (var i = 0; i < x0.Length; i++)
+        {
+            Assert.Equal(x0[i], back[i], 4);
+        }
+    }
+}
+
+public sealed class ModelTests
+{
+    private static readonly OnnxSessionFactory Factory = new(new OnnxSessionOptions());
+
+    [Fact]
+    public void Encoder_output_is_bit_identical_across_runs_and_batch_sizes()
+    {
+        using var encoder = new ImageEncoder(TestModels.Encoder, Factory);
+        var file = DicomFile.Open(Corpus.Get("pydicom-data/emri_small.dcm").FullPath);
+        var inputs = Enumerable.Range(0, 8).Select(f => encoder.Preprocess(file.Dataset, file.TransferSyntax, f)).ToList();
+        var batch = encoder.Encode(inputs);
+        for (var i = 0; i < 8; i++)
+        {
+            var single = encoder.Encode([inputs[i]])[0];
+            Assert.Equal(BitConverter.GetBytes(single[0]), BitConverter.GetBytes(batch[i][0]));
+            Assert.True(single.SequenceEqual(batch[i]), $"frame {i}: batch 8 differs from batch 1");
+        }
+
+        Assert.Equal(32, batch[0].Length);
+        Assert.False(batch[0].SequenceEqual(batch[5]), "different frames give different embeddings");
+    }
+
+    [Fact]
+    public void Same_request_gives_the_same_image_bytes_and_another_seed_another_image()
+    {
+        using var model = new DiffusionModel(TestModels.Diffusion, Factory);
+        var pipeline = new DiffusionPipeline(model);
+        var request = new GenerationRequest { Prompt = "a ct image of the chest", Steps = 4, GuidanceScale = 3f, Seed = 42 };
+        var a = PngWriter.Encode(pipeline.Generate(request)[0]);
+        var b = PngWriter.Encode(pipeline.Generate(request)[0]);
+        var c = PngWriter.Encode(pipeline.Generate(request with { Seed = 43 })[0]);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void Clip_tokenizer_frames_pads_and_merges_words()
+    {
+        var tokenizer = new ClipTokenizer(Path.Combine(TestModels.Diffusion, "tokenizer"));
+        var ids = tokenizer.Encode("A CT image of the Chest");
+        Assert.Equal(77, ids.Length);
+        Assert.Equal(tokenizer.BosId, ids[0]);
+        // Six words, each a single merged token in the test vocabulary, then end-of-text and padding.
+        Assert.Equal(tokenizer.EosId, ids[7]);
+        Assert.All(ids[8..], id => Assert.Equal(tokenizer.PadId, id));
+        Assert.Equal("a ct image of the chest", tokenizer.Decode(ids));
+    }
+}
