@@ -154,13 +154,19 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
     public override void CopyTo(Stream destination, int swapUnit = 1)
     {
         using var s = source.Open();
-        s.Seek(offset, SeekOrigin.Begin);
+        // Swapping twice is no swap: source BE → output BE copies as is.
+        var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
+        long done = 0;
+        if (unit == 1 && s is FileStream sourceFile && destination is FileStream destinationFile)
+        {
+            done = KernelCopy.TryCopy(sourceFile, offset, destinationFile, length);
+        }
+
+        s.Seek(offset + done, SeekOrigin.Begin);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
-            // Swapping twice is no swap: source BE → output BE copies as is.
-            var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
-            var remaining = length;
+            var remaining = length - done;
             while (remaining > 0)
             {
                 var n = (int)Math.Min(remaining, ChunkSize);
