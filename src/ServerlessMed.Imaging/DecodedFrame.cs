@@ -10,4 +10,7 @@ public sealed class DecodedFrame(int rows, int columns, int samples, float[] val
     public int Samples { get; } = samples;
 
     public float[] Values { get; } = values;
+
+    /// <summary>Set when decoding changed the colour space (JPEG YBR → RGB); null means the dataset's photometric applies.</summary>
+    public string? Photometric { get; set; }
 }

@@ -10,6 +10,8 @@ public static class FrameDecoder
     private static readonly Dictionary<string, IFrameCodec> Codecs = new(StringComparer.Ordinal)
     {
         [DicomTransferSyntax.RLELossless.Uid] = new RleCodec(),
+        [DicomTransferSyntax.JPEGBaseline.Uid] = new Codecs.TurboJpegCodec(),
+        [DicomTransferSyntax.JPEGExtended.Uid] = new Codecs.TurboJpegCodec(),
     };
 
     public static void Register(string transferSyntaxUid, IFrameCodec codec) => Codecs[transferSyntaxUid] = codec;
@@ -34,7 +36,9 @@ public static class FrameDecoder
             }
 
             raw = codec.DecodeFrame(info, EncapsulatedFrames.GetFrame(fragments, frame, info.NumberOfFrames));
-            return ToFrame(info with { PlanarConfiguration = 0 }, raw); // codecs return pixels interleaved
+            var decoded = ToFrame(info with { PlanarConfiguration = 0 }, raw); // codecs return pixels interleaved
+            decoded.Photometric = codec.DecodedPhotometric(info);
+            return decoded;
         }
         else if (item is DicomElement element)
         {
@@ -174,4 +178,7 @@ public static class FrameDecoder
 public interface IFrameCodec
 {
     byte[] DecodeFrame(PixelDataInfo info, byte[] compressed);
+
+    /// <summary>The photometric interpretation of the decoded bytes when the codec changes it (JPEG: YBR → RGB), else null.</summary>
+    string? DecodedPhotometric(PixelDataInfo info) => null;
 }

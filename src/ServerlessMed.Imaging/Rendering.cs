@@ -21,7 +21,7 @@ public static class Renderer
 {
     public static Image8 Render(DicomDataset ds, DecodedFrame frame)
     {
-        var photometric = ds.GetSingleValueOrDefault(DicomTag.PhotometricInterpretation, "MONOCHROME2").Trim();
+        var photometric = frame.Photometric ?? ds.GetSingleValueOrDefault(DicomTag.PhotometricInterpretation, "MONOCHROME2").Trim();
         if (frame.Samples == 3)
         {
             return RenderColor(frame, photometric);
