@@ -11,4 +11,15 @@ var root = new RootCommand("smed: ServerlessMed, de-identification, embeddings a
     StorageCommands.Run(),
     StorageCommands.Status(),
 };
-return await root.Parse(args).InvokeAsync();
+try
+{
+    // Our handler below reports configuration errors in one line; anything else is a bug and keeps its stack trace.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is ServerlessMed.Deid.DeidPolicyException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
+    or ServerlessMed.Pipeline.Local.AzuriteException or Azure.RequestFailedException or HttpRequestException)
+{
+    // Configuration and environment problems (policy, key, models, storage): one line, exit 2, no stack trace.
+    Console.Error.WriteLine($"smed: {e.Message.Split('\n')[0]}");
+    return 2;
+}

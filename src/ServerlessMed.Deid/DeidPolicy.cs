@@ -51,7 +51,7 @@ public sealed class DeidPolicy
         {
             return Parse(File.ReadAllText(path), Path.GetFileName(path));
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new DeidPolicyException($"policy file '{path}' does not exist");
         }

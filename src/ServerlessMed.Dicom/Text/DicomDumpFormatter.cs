@@ -128,8 +128,10 @@ public sealed class DicomDumpFormatter
 
         if (vr == DicomVR.OW || vr == DicomVR.OL || vr == DicomVR.OV)
         {
-            var n = DicomValueCodec.DecodeNumbers<ulong>(bytes, vr);
-            var hex = string.Join('\\', n.Take(32).Select(x => x.ToString(vr == DicomVR.OW ? "x4" : vr == DicomVR.OL ? "x8" : "x16", CultureInfo.InvariantCulture)));
+            // Only what is shown is decoded: OW data (LUTs, overlays) can be large.
+            var shown = bytes[..Math.Min(bytes.Length, 32 * vr.UnitSize)];
+            var n = DicomValueCodec.DecodeNumbers<ulong>(shown, vr);
+            var hex = string.Join('\\', n.Select(x => x.ToString(vr == DicomVR.OW ? "x4" : vr == DicomVR.OL ? "x8" : "x16", CultureInfo.InvariantCulture)));
             return (Cut(hex), 1);
         }
 
