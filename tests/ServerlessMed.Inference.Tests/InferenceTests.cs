@@ -1,44 +1,12 @@
 using ServerlessMed.Dicom;
 using ServerlessMed.Imaging;
 using ServerlessMed.Inference.Diffusion;
+using ServerlessMed.Inference.Diffusion.Schedulers;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Inference.Onnx;
 using ServerlessMed.Testing;
 
 namespace ServerlessMed.Inference.Tests;
-
-public sealed class SchedulerTests
-{
-    [Theory]
-    // diffusers: leading = arange(0, n) * (1000 // n), reversed, + steps_offset; trailing = round(arange(1000, 0, -1000/n)) - 1.
-    [InlineData("leading", 1, 10, new[] { 901, 801, 701, 601, 501, 401, 301, 201, 101, 1 })]
-    [InlineData("trailing", 0, 10, new[] { 999, 899, 799, 699, 599, 499, 399, 299, 199, 99 })]
-    [InlineData("linspace", 0, 4, new[] { 999, 666, 333, 0 })]
-    public void Ddim_timesteps_follow_diffusers_spacing(string spacing, int offset, int steps, int[] expected)
-    {
-        var s = new DdimScheduler(new SchedulerConfig { TimestepSpacing = spacing, StepsOffset = offset, BetaSchedule = "scaled_linear", BetaStart = 0.00085, BetaEnd = 0.012 });
-        s.SetTimesteps(steps);
-        Assert.Equal(expected, s.Timesteps);
-    }
-
-    [Fact]
-    public void Ddim_step_recovers_the_clean_sample_when_the_model_predicts_the_true_noise()
-    {
-        // x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps; with eps predicted exactly, the final step (to alpha = 1) returns x0.
-        var config = new SchedulerConfig { BetaSchedule = "linear", SetAlphaToOne = true, ClipSample = false };
-        var s = new DdimScheduler(config);
-        s.SetTimesteps(1);
-        var t = s.Timesteps[0];
-        var alpha = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config))[t];
-        float[] x0 = [0.5f, -0.25f, 1f], eps = [0.1f, -1.2f, 0.3f];
-        var xt = x0.Select((x, i) => (MathF.Sqrt(alpha) * x) + (MathF.Sqrt(1 - alpha) * eps[i])).ToArray();
-        var back = s.Step(eps, t, xt);
-        for (var i = 0; i < x0.Length; i++)
-        {
-            Assert.Equal(x0[i], back[i], 4);
-        }
-    }
-}
 
 public sealed class ModelTests
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using ServerlessMed.Inference.Diffusion.Schedulers;
 using ServerlessMed.Inference.Onnx;
 
 namespace ServerlessMed.Inference.Diffusion;
@@ -87,11 +88,9 @@ public sealed class DiffusionModel : IDisposable
 
     public float ScalingFactor { get; }
 
-    public IScheduler CreateScheduler() => SchedulerConfig.ClassName switch
-    {
-        "DDIMScheduler" => new DdimScheduler(SchedulerConfig),
-        _ => throw new NotSupportedException($"scheduler {SchedulerConfig.ClassName} is not supported yet (DDIMScheduler is)"),
-    };
+    /// <summary>A fresh scheduler (they keep per-run state): the one the model's config names, or <paramref name="name"/>
+    /// built from that config as diffusers' from_config does.</summary>
+    public IScheduler CreateScheduler(string? name = null) => name is null ? SchedulerFactory.FromConfig(SchedulerConfig) : SchedulerFactory.Create(name, SchedulerConfig);
 
     public void Dispose()
     {

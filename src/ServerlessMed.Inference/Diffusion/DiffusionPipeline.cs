@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using ServerlessMed.Imaging;
+using ServerlessMed.Inference.Diffusion.Schedulers;
 using ServerlessMed.Inference.Onnx;
 
 namespace ServerlessMed.Inference.Diffusion;
