@@ -7,6 +7,7 @@ var root = new RootCommand("smed: ServerlessMed, de-identification, embeddings a
     DumpCommand.Create(),
     ConvertCommand.Create(),
     DeidCommand.Create(),
+    GenerateCommand.Create(),
     StorageCommands.Upload(),
     StorageCommands.Run(),
     StorageCommands.Status(),

@@ -27,7 +27,7 @@ public sealed class PipelineHost : IDisposable
         GenerationQueue = new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
         EventSource = new LocalEventSource(storage, IngestQueue);
         Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics);
-        Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), Path.GetFileName(diffusion.Folder.TrimEnd('/')), logger, metrics);
+        Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
         IngestProcessor = new QueueProcessor(IngestQueue, async (m, ct) =>
         {
             var outcome = await Ingest.HandleAsync(BlobCreatedEvent.Parse(m.Body), ct).ConfigureAwait(false);
@@ -36,7 +36,7 @@ public sealed class PipelineHost : IDisposable
         { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
         GenerationProcessor = Generation is null ? null : new QueueProcessor(GenerationQueue, async (m, ct) =>
             await Generation.HandleAsync(GenerationMessage.Parse(m.Body), ct).ConfigureAwait(false), Classify, logger)
-        { MaxDeliveryCount = storage.Options.MaxDeliveryCount };
+        { MaxDeliveryCount = storage.Options.MaxDeliveryCount, BatchSize = 1, OnDeadLetter = Generation.WriteFailureAsync };
     }
 
     public TenantStorage Storage { get; }
@@ -113,6 +113,7 @@ public sealed class PipelineHost : IDisposable
         RequestFailedException r when r.Status is 408 or 429 or >= 500 => FailureKind.Transient,
         RequestFailedException => FailureKind.Transient,
         IOException or TimeoutException or HttpRequestException => FailureKind.Transient,
+        InsufficientMemoryException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException => FailureKind.Transient,
         JsonException or GenerationFailedException or FormatException => FailureKind.Permanent,
         _ => FailureKind.Permanent,
     };

@@ -35,7 +35,7 @@ public sealed class ModelTests
     {
         using var model = new DiffusionModel(TestModels.Diffusion, Factory);
         var pipeline = new DiffusionPipeline(model);
-        var request = new GenerationRequest { Prompt = "a ct image of the chest", Steps = 4, GuidanceScale = 3f, Seed = 42 };
+        var request = new GenerationRequest { Prompts = [new WeightedPrompt("a ct image of the chest")], Steps = 4, GuidanceScale = 3f, Seed = 42 };
         var a = PngWriter.Encode(pipeline.Generate(request)[0]);
         var b = PngWriter.Encode(pipeline.Generate(request)[0]);
         var c = PngWriter.Encode(pipeline.Generate(request with { Seed = 43 })[0]);

@@ -6,148 +6,226 @@ using ServerlessMed.Inference.Onnx;
 
 namespace ServerlessMed.Inference.Diffusion;
 
-/// <summary>What to generate.</summary>
-public sealed record GenerationRequest
-{
-    public required string Prompt { get; init; }
-
-    public string NegativePrompt { get; init; } = string.Empty;
-
-    public int Steps { get; init; } = 8;
-
-    /// <summary>Classifier-free guidance scale; ≤ 1 disables guidance.</summary>
-    public float GuidanceScale { get; init; } = 3f;
-
-    public int Seed { get; init; }
-
-    public int Count { get; init; } = 1;
-}
-
-/// <summary>Where the time went, for the bench: pipeline time over the sum of raw session times.</summary>
-public sealed class GenerationTimings
-{
-    public TimeSpan TextEncoder { get; set; }
-
-    public TimeSpan Unet { get; set; }
-
-    public TimeSpan VaeDecoder { get; set; }
-
-    public TimeSpan Total { get; set; }
-
-    public int UnetCalls { get; set; }
-}
-
-/// <summary>Text-to-image latent diffusion as diffusers' ONNX Stable Diffusion pipeline runs it: encode prompt
-/// (and negative prompt for guidance), start from seeded noise, denoise with the scheduler, decode with the VAE.</summary>
+/// <summary>Latent diffusion as diffusers' ONNX Stable Diffusion pipelines run it, text-to-image and image-to-image:
+/// encode the (weighted) prompts and the negative prompt, start from seeded noise (or the noised VAE latent of the
+/// init image), denoise with the scheduler under classifier-free guidance, decode with the VAE. Each image n uses
+/// seed + n and its own scheduler, so results do not depend on how images are batched.</summary>
 public sealed class DiffusionPipeline(DiffusionModel model)
 {
+    public DiffusionModel Model => model;
+
     public IReadOnlyList<Image8> Generate(GenerationRequest request, GenerationTimings? timings = null, CancellationToken cancellationToken = default)
     {
+        request.Validate();
+        if (request.InitImage is not null && model.VaeEncoder is null)
+        {
+            throw new InvalidDataException($"diffusion model '{model.Id}': image-to-image needs vae_encoder/model.onnx");
+        }
+
+        timings ??= new GenerationTimings();
         var total = Stopwatch.StartNew();
+        var guided = request.GuidanceScale > 1f;
+        var (cond, textShape) = EncodePrompts(request.Prompts, timings);
+        var uncond = guided ? EncodeText(request.NegativePrompt, timings).Values : null;
+        var initLatents = request.InitImage is { } init ? EncodeImage(init, timings) : null;
+
         var images = new List<Image8>(request.Count);
-        for (var n = 0; n < request.Count; n++)
+        for (var first = 0; first < request.Count; first += request.ImagesPerBatch)
         {
-            images.Add(GenerateOne(request, request.Seed + n, timings, cancellationToken));
+            var batch = Math.Min(request.ImagesPerBatch, request.Count - first);
+            var latents = Denoise(request, first, batch, cond, uncond, textShape, initLatents, timings, cancellationToken);
+            foreach (var l in latents)
+            {
+                images.Add(Decode(l, timings));
+            }
         }
 
-        if (timings is not null)
-        {
-            timings.Total += total.Elapsed;
-        }
-
+        timings.Total += total.Elapsed;
         return images;
     }
 
-    private Image8 GenerateOne(GenerationRequest request, int seed, GenerationTimings? timings, CancellationToken ct)
+    private float[][] Denoise(GenerationRequest request, int first, int batch, float[] cond, float[]? uncond, long[] textShape, float[]? initLatents, GenerationTimings timings, CancellationToken ct)
     {
-        var guided = request.GuidanceScale > 1f;
-        var sw = Stopwatch.StartNew();
-        var text = EncodeText(request.Prompt);
-        var hidden = text.Values;
-        var batch = 1;
-        if (guided)
-        {
-            var uncond = EncodeText(request.NegativePrompt);
-            hidden = [.. uncond.Values, .. text.Values];
-            batch = 2;
-        }
-
-        if (timings is not null)
-        {
-            timings.TextEncoder += sw.Elapsed;
-        }
-
-        var scheduler = model.CreateScheduler();
-        scheduler.SetTimesteps(request.Steps);
         var latentLength = model.LatentChannels * model.LatentSize * model.LatentSize;
-        var noise = new GaussianNoise(seed);
-        var latents = noise.Sample(latentLength);
-        for (var i = 0; i < latents.Length; i++)
+        var schedulers = new IScheduler[batch];
+        var noises = new GaussianNoise[batch];
+        var latents = new float[batch][];
+        IReadOnlyList<float> timesteps = [];
+        for (var k = 0; k < batch; k++)
         {
-            latents[i] *= scheduler.InitNoiseSigma;
-        }
-
-        long[] latentShape = [1, model.LatentChannels, model.LatentSize, model.LatentSize];
-        long[] batchShape = [batch, model.LatentChannels, model.LatentSize, model.LatentSize];
-        using var hiddenValue = TensorIO.FromFloats(hidden, [batch, text.Shape[1], text.Shape[2]], model.HiddenType);
-        foreach (var t in scheduler.Timesteps)
-        {
-            ct.ThrowIfCancellationRequested();
-            var input = scheduler.ScaleModelInput(latents, t);
-            var unetInput = guided ? [.. input, .. input] : input;
-            sw.Restart();
-            using var sample = TensorIO.FromFloats(unetInput, batchShape, model.SampleType);
-            using var timestep = TensorIO.FromFloats([t], [1], model.TimestepType);
-            using var runOptions = new RunOptions();
-            using var outputs = model.Unet.Run(runOptions, ["sample", "timestep", "encoder_hidden_states"], [sample, timestep, hiddenValue], [model.UnetOutput]);
-            var eps = TensorIO.ToFloats(outputs[0]);
-            if (timings is not null)
+            var scheduler = schedulers[k] = model.CreateScheduler(request.Scheduler);
+            scheduler.SetTimesteps(request.Steps);
+            noises[k] = new GaussianNoise(request.Seed + first + k);
+            var noise = noises[k].Sample(latentLength);
+            if (initLatents is null)
             {
-                timings.Unet += sw.Elapsed;
-                timings.UnetCalls++;
+                timesteps = scheduler.Timesteps;
+                latents[k] = [.. noise.Select(v => v * scheduler.InitNoiseSigma)];
             }
-
-            if (guided)
+            else
             {
-                var guidedEps = new float[latentLength];
-                for (var i = 0; i < latentLength; i++)
+                // diffusers img2img: run the last strength × steps of the schedule from the noised init latent.
+                var initSteps = Math.Min((int)(request.Steps * request.Strength), request.Steps);
+                var start = Math.Max(request.Steps - initSteps, 0) * scheduler.Order;
+                timesteps = scheduler.Timesteps.Skip(start).ToArray();
+                if (timesteps.Count == 0)
                 {
-                    var u = eps[i];
-                    guidedEps[i] = u + (request.GuidanceScale * (eps[latentLength + i] - u));
+                    throw new ArgumentException($"strength {request.Strength} with {request.Steps} steps leaves no denoising step");
                 }
 
-                eps = guidedEps;
+                scheduler.SetBeginIndex(start);
+                latents[k] = scheduler.AddNoise(initLatents, noise, timesteps[0]);
+            }
+        }
+
+        var guided = uncond is not null;
+        var perImage = guided ? 2 : 1;
+        var unetBatch = batch * perImage;
+        var hidden = new float[unetBatch * cond.Length];
+        for (var k = 0; k < batch; k++)
+        {
+            if (guided)
+            {
+                uncond!.CopyTo(hidden, k * cond.Length);
+                cond.CopyTo(hidden, (batch + k) * cond.Length);
+            }
+            else
+            {
+                cond.CopyTo(hidden, k * cond.Length);
+            }
+        }
+
+        using var unet = new UnetRunner(model, hidden, [unetBatch, textShape[1], textShape[2]], unetBatch);
+        var input = new float[unetBatch * latentLength];
+        var sw = new Stopwatch();
+        foreach (var t in timesteps)
+        {
+            ct.ThrowIfCancellationRequested();
+            for (var k = 0; k < batch; k++)
+            {
+                var scaled = schedulers[k].ScaleModelInput(latents[k], t);
+                scaled.CopyTo(input, k * latentLength);
+                if (guided)
+                {
+                    scaled.CopyTo(input, (batch + k) * latentLength);
+                }
             }
 
-            latents = scheduler.Step(eps, t, latents, noise);
+            sw.Restart();
+            var output = unet.Run(input, t);
+            timings.Unet += sw.Elapsed;
+            timings.UnetCalls++;
+            for (var k = 0; k < batch; k++)
+            {
+                var eps = new float[latentLength];
+                if (guided)
+                {
+                    var u = k * latentLength;
+                    var c = (batch + k) * latentLength;
+                    for (var i = 0; i < latentLength; i++)
+                    {
+                        eps[i] = output[u + i] + (request.GuidanceScale * (output[c + i] - output[u + i]));
+                    }
+                }
+                else
+                {
+                    Array.Copy(output, k * latentLength, eps, 0, latentLength);
+                }
+
+                latents[k] = schedulers[k].Step(eps, t, latents[k], noises[k]);
+            }
+
+            timings.DenoisingSteps++;
         }
 
-        for (var i = 0; i < latents.Length; i++)
-        {
-            latents[i] /= model.ScalingFactor;
-        }
-
-        sw.Restart();
-        using var latentValue = TensorIO.FromFloats(latents, latentShape, model.LatentType);
-        using var decodeOptions = new RunOptions();
-        using var decoded = model.VaeDecoder.Run(decodeOptions, [model.LatentInput], [latentValue], [model.ImageOutput]);
-        var image = TensorIO.ToFloats(decoded[0]);
-        var shape = TensorIO.Shape(decoded[0]);
-        if (timings is not null)
-        {
-            timings.VaeDecoder += sw.Elapsed;
-        }
-
-        return ToImage(image, (int)shape[1], (int)shape[2], (int)shape[3]);
+        return latents;
     }
 
-    private (float[] Values, long[] Shape) EncodeText(string prompt)
+    /// <summary>Weighted mean of the prompts' encoder states (MedCoDi-M-style multi-condition in embedding space).</summary>
+    private (float[] Values, long[] Shape) EncodePrompts(IReadOnlyList<WeightedPrompt> prompts, GenerationTimings timings)
     {
+        if (prompts.Count == 1)
+        {
+            return EncodeText(prompts[0].Text, timings);
+        }
+
+        float[]? sum = null;
+        long[] shape = [];
+        var total = prompts.Sum(p => p.Weight);
+        foreach (var p in prompts)
+        {
+            var (values, s) = EncodeText(p.Text, timings);
+            shape = s;
+            sum ??= new float[values.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                sum[i] += values[i] * (p.Weight / total);
+            }
+        }
+
+        return (sum!, shape);
+    }
+
+    private (float[] Values, long[] Shape) EncodeText(string prompt, GenerationTimings timings)
+    {
+        var sw = Stopwatch.StartNew();
         var ids = model.Tokenizer.Encode(prompt);
         using var input = TensorIO.FromInts(ids, [1, ids.Length], model.TokenType);
         using var runOptions = new RunOptions();
         using var outputs = model.TextEncoder.Run(runOptions, [model.TokenInput], [input], [model.TextOutput]);
-        return (TensorIO.ToFloats(outputs[0]), TensorIO.Shape(outputs[0]));
+        var result = (TensorIO.ToFloats(outputs[0]), TensorIO.Shape(outputs[0]));
+        timings.TextEncoder += sw.Elapsed;
+        return result;
+    }
+
+    /// <summary>Init image → [-1, 1] CHW at the VAE's size → latent mean × scaling factor.</summary>
+    private float[] EncodeImage(Image8 image, GenerationTimings timings)
+    {
+        var size = model.ImageSize;
+        var resized = Resampler.Fit(image, size);
+        var rgb = new float[3 * size * size];
+        var plane = size * size;
+        for (var y = 0; y < size; y++)
+        {
+            for (var x = 0; x < size; x++)
+            {
+                var sx = Math.Min(x, resized.Width - 1);
+                var sy = Math.Min(y, resized.Height - 1);
+                for (var c = 0; c < 3; c++)
+                {
+                    var v = resized.Pixels[(((sy * resized.Width) + sx) * resized.Channels) + (resized.Channels == 3 ? c : 0)];
+                    rgb[(c * plane) + (y * size) + x] = (v / 127.5f) - 1f;
+                }
+            }
+        }
+
+        var sw = Stopwatch.StartNew();
+        using var input = TensorIO.FromFloats(rgb, [1, 3, size, size], TensorIO.ElementType(model.VaeEncoder!, model.VaeEncoderInput!));
+        using var runOptions = new RunOptions();
+        using var outputs = model.VaeEncoder!.Run(runOptions, [model.VaeEncoderInput!], [input], [model.VaeEncoderOutput!]);
+        var latent = TensorIO.ToFloats(outputs[0]);
+        timings.VaeEncoder += sw.Elapsed;
+        var length = model.LatentChannels * model.LatentSize * model.LatentSize;
+        if (latent.Length != length && latent.Length != 2 * length)
+        {
+            throw new InvalidDataException($"diffusion model '{model.Id}': vae_encoder output has {latent.Length} values, expected {length} (or mean and log-variance, {2 * length})");
+        }
+
+        // Exports that return the latent distribution's parameters put the mean first.
+        return [.. latent.Take(length).Select(v => v * model.ScalingFactor)];
+    }
+
+    private Image8 Decode(float[] latents, GenerationTimings timings)
+    {
+        var scaled = latents.Select(v => v / model.ScalingFactor).ToArray();
+        var sw = Stopwatch.StartNew();
+        using var latentValue = TensorIO.FromFloats(scaled, [1, model.LatentChannels, model.LatentSize, model.LatentSize], model.LatentType);
+        using var runOptions = new RunOptions();
+        using var decoded = model.VaeDecoder.Run(runOptions, [model.LatentInput], [latentValue], [model.ImageOutput]);
+        var image = TensorIO.ToFloats(decoded[0]);
+        var shape = TensorIO.Shape(decoded[0]);
+        timings.VaeDecoder += sw.Elapsed;
+        return ToImage(image, (int)shape[1], (int)shape[2], (int)shape[3]);
     }
 
     /// <summary>CHW in [-1, 1] to interleaved 8-bit: clip(x / 2 + 0.5) * 255, rounded as diffusers' numpy_to_pil.</summary>

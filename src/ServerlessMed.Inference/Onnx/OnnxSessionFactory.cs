@@ -27,6 +27,8 @@ public sealed class OnnxSessionOptions
 /// <summary>Creates sessions with the preferred provider and reports which one each got (CUDA first, CPU fallback).</summary>
 public sealed class OnnxSessionFactory(OnnxSessionOptions options, Action<string>? log = null)
 {
+    private bool _cudaUnavailable;
+
     public OnnxSessionOptions Options => options;
 
     /// <summary>"CUDAExecutionProvider" or "CPUExecutionProvider" for the last session created.</summary>
@@ -39,7 +41,7 @@ public sealed class OnnxSessionFactory(OnnxSessionOptions options, Action<string
             throw new FileNotFoundException($"ONNX model not found: {modelPath}");
         }
 
-        if (options.Provider is ExecutionProviderPreference.Auto or ExecutionProviderPreference.Cuda)
+        if (options.Provider is ExecutionProviderPreference.Cuda || (options.Provider == ExecutionProviderPreference.Auto && !_cudaUnavailable))
         {
             try
             {
@@ -63,7 +65,9 @@ public sealed class OnnxSessionFactory(OnnxSessionOptions options, Action<string
                     throw new InvalidOperationException($"the CUDA execution provider is not available: {e.Message}", e);
                 }
 
-                log?.Invoke($"CUDA execution provider unavailable ({e.GetType().Name}: {FirstLine(e.Message)}); falling back to CPU for {Path.GetFileName(Path.GetDirectoryName(modelPath))}/{Path.GetFileName(modelPath)}");
+                // Said once per factory: the build or the machine lacks CUDA, and every later session would say it again.
+                _cudaUnavailable = true;
+                log?.Invoke($"CUDA execution provider unavailable ({e.GetType().Name}: {FirstLine(e.Message)}); using CPU");
             }
         }
 

@@ -12,49 +12,141 @@ public enum FailureKind
     Permanent,
 }
 
-/// <summary>Pumps one queue: receive under a lease, run the handler, complete on success, abandon on a transient
-/// failure, dead-letter on a permanent one or after <see cref="MaxDeliveryCount"/> deliveries (poison).</summary>
+/// <summary>Pumps one queue: receive under a lease (renewed while a long job runs), run the handler, complete on
+/// success, abandon on a transient failure or on shutdown, dead-letter on a permanent one or after
+/// <see cref="MaxDeliveryCount"/> deliveries (poison), recording a failure document through
+/// <see cref="OnDeadLetter"/>.</summary>
 public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, CancellationToken, Task> handler, Func<Exception, FailureKind> classify, ILogger logger)
 {
     public int MaxDeliveryCount { get; init; } = 5;
 
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How often a running job's lease is renewed (default: a third of the lease).</summary>
+    public TimeSpan? RenewEvery { get; init; }
+
     public int BatchSize { get; init; } = 16;
 
-    /// <summary>Processes what is visible now; returns how many messages it handled (0 = idle).</summary>
+    /// <summary>Called before a message is dead-lettered: (message, reason, exception or null).</summary>
+    public Func<JobMessage, string, Exception?, CancellationToken, Task>? OnDeadLetter { get; init; }
+
+    /// <summary>Processes what is visible now; returns how many messages it handled (0 = idle). On cancellation
+    /// (SIGTERM) the running message and the rest of the batch are abandoned so another worker takes them at once.</summary>
     public async Task<int> ProcessAvailableAsync(CancellationToken cancellationToken = default)
     {
         var messages = await queue.ReceiveAsync(BatchSize, Lease, cancellationToken).ConfigureAwait(false);
-        foreach (var m in messages)
+        for (var i = 0; i < messages.Count; i++)
         {
-            if (m.DequeueCount > MaxDeliveryCount)
+            if (cancellationToken.IsCancellationRequested)
             {
-                logger.LogWarning("message {MessageId} on {Queue} delivered {Count} times: moved to poison", m.Id, queue.Name, m.DequeueCount);
-                await queue.DeadLetterAsync(m, "max-delivery-count", cancellationToken).ConfigureAwait(false);
-                continue;
+                await AbandonAllAsync(messages.Skip(i)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
-            try
-            {
-                await handler(m, cancellationToken).ConfigureAwait(false);
-                await queue.CompleteAsync(m, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                if (classify(e) == FailureKind.Permanent)
-                {
-                    logger.LogError("message {MessageId} on {Queue} failed permanently ({Error}): moved to poison", m.Id, queue.Name, e.GetType().Name);
-                    await queue.DeadLetterAsync(m, e.GetType().Name, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    logger.LogWarning("message {MessageId} on {Queue} failed ({Error}); it will be retried", m.Id, queue.Name, e.GetType().Name);
-                    await queue.AbandonAsync(m, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            await ProcessOneAsync(messages[i], cancellationToken).ConfigureAwait(false);
         }
 
         return messages.Count;
+    }
+
+    private async Task ProcessOneAsync(JobMessage received, CancellationToken cancellationToken)
+    {
+        if (received.DequeueCount > MaxDeliveryCount)
+        {
+            logger.LogWarning("message {MessageId} on {Queue} delivered {Count} times: moved to poison", received.Id, queue.Name, received.DequeueCount);
+            await DeadLetterAsync(received, "max-delivery-count", null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var lease = new LeaseKeeper(queue, received, Lease, RenewEvery ?? Lease / 3, logger);
+        try
+        {
+            await handler(received, cancellationToken).ConfigureAwait(false);
+            await lease.StopAsync().ConfigureAwait(false);
+            await queue.CompleteAsync(lease.Current, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await lease.StopAsync().ConfigureAwait(false);
+            logger.LogInformation("shutting down: message {MessageId} on {Queue} abandoned for another worker", received.Id, queue.Name);
+            await queue.AbandonAsync(lease.Current, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e)
+        {
+            await lease.StopAsync().ConfigureAwait(false);
+            if (classify(e) == FailureKind.Permanent)
+            {
+                logger.LogError("message {MessageId} on {Queue} failed permanently ({Error}): moved to poison", received.Id, queue.Name, e.GetType().Name);
+                await DeadLetterAsync(lease.Current, e.GetType().Name, e, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                logger.LogWarning("message {MessageId} on {Queue} failed ({Error}); it will be retried", received.Id, queue.Name, e.GetType().Name);
+                await queue.AbandonAsync(lease.Current, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task DeadLetterAsync(JobMessage message, string reason, Exception? error, CancellationToken ct)
+    {
+        if (OnDeadLetter is not null)
+        {
+            await OnDeadLetter(message, reason, error, ct).ConfigureAwait(false);
+        }
+
+        await queue.DeadLetterAsync(message, reason, ct).ConfigureAwait(false);
+    }
+
+    private async Task AbandonAllAsync(IEnumerable<JobMessage> messages)
+    {
+        foreach (var m in messages)
+        {
+            await queue.AbandonAsync(m, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Renews a message's lease in the background until stopped; the latest lease token is what complete,
+    /// abandon and dead-letter must use (Storage Queues change the pop receipt on every renewal).</summary>
+    private sealed class LeaseKeeper
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        public LeaseKeeper(IJobQueue queue, JobMessage message, TimeSpan lease, TimeSpan every, ILogger logger)
+        {
+            Current = message;
+            _loop = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await Task.Delay(every, _stop.Token).ConfigureAwait(false);
+                        Current = await queue.RenewAsync(Current, lease, _stop.Token).ConfigureAwait(false);
+                        Renewals++;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    catch (Exception e)
+                    {
+                        logger.LogWarning("could not renew the lease of message {MessageId} on {Queue} ({Error})", message.Id, queue.Name, e.GetType().Name);
+                    }
+                }
+            });
+        }
+
+        public JobMessage Current { get; private set; }
+
+        public int Renewals { get; private set; }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            _stop.Dispose();
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
 using ServerlessMed.Dicom;
 using ServerlessMed.Imaging;
 using ServerlessMed.Inference.Diffusion;
@@ -9,95 +10,159 @@ using ServerlessMed.Pipeline.Storage;
 
 namespace ServerlessMed.Pipeline.Stages;
 
-/// <summary>One generation request: render the de-identified source, run latent diffusion, write PNG + DICOM + JSON
-/// per image under generated/{study'}/{request}/. The JSON is written last: its presence marks a complete image.</summary>
-public sealed class GenerationStage(TenantStorage storage, DiffusionPipeline pipeline, string modelName, ILogger logger, StageMetrics? metrics = null)
+/// <summary>One generation request: render the de-identified source, run latent diffusion, write
+/// <c>{n}.png</c> and <c>{n}.dcm</c> per image and <c>request.json</c> (provenance) last under
+/// generated/{study'}/{request}/: request.json's presence marks a complete request. Every write is conditional,
+/// so a redelivered request finds its outputs already there and changes nothing.</summary>
+public sealed class GenerationStage(TenantStorage storage, DiffusionPipeline pipeline, ILogger logger, StageMetrics? metrics = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public StageMetrics Metrics { get; } = metrics ?? new StageMetrics();
 
+    /// <summary>Images denoised per UNet batch before any out-of-memory fallback.</summary>
+    public int ImagesPerBatch { get; init; } = 4;
+
     public async Task<int> HandleAsync(GenerationMessage message, CancellationToken cancellationToken = default)
     {
         var container = storage.Options.Generated;
-        var temp = Path.Combine(Path.GetTempPath(), "smed-gen-" + Guid.NewGuid().ToString("N"));
+        if (message.ModelId is { } wanted && wanted != pipeline.Model.Id)
+        {
+            throw new GenerationFailedException("model-unavailable", $"this worker serves model '{pipeline.Model.Id}', the request asks for '{wanted}'");
+        }
+
+        var source = await DownloadSourceAsync(message, cancellationToken).ConfigureAwait(false);
+        Image8 rendered;
+        using (Metrics.Measure("preview"))
+        {
+            var frame = FrameDecoder.Decode(source.Dataset, source.TransferSyntax, 0);
+            rendered = Renderer.Render(source.Dataset, frame);
+            await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, "source.png"), BinaryData.FromBytes(PngWriter.Encode(Resampler.Fit(rendered, 256))), "image/png", cancellationToken).ConfigureAwait(false);
+        }
+
+        var request = ToRequest(message, rendered);
+        var timings = new GenerationTimings();
+        IReadOnlyList<Image8> images;
+        using (Metrics.Measure("generate"))
+        {
+            images = GenerateWithMemoryFallback(request, timings, message.RequestId, cancellationToken);
+        }
+
+        using (Metrics.Measure("write-generated"))
+        {
+            var uids = new List<string>(images.Count);
+            for (var n = 0; n < images.Count; n++)
+            {
+                await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, $"{n}.png"), BinaryData.FromBytes(PngWriter.Encode(images[n])), "image/png", cancellationToken).ConfigureAwait(false);
+                var dicom = SyntheticInstanceBuilder.Build(source.Dataset, images[n], new SyntheticProvenance(message.RequestId, n, request.PromptText, pipeline.Model.Id, pipeline.Model.Hash));
+                using var ms = new MemoryStream();
+                dicom.Save(ms);
+                uids.Add(dicom.Dataset.GetString(DicomTag.SOPInstanceUID));
+                await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, $"{n}.dcm"), BinaryData.FromBytes(ms.ToArray()), "application/dicom", cancellationToken).ConfigureAwait(false);
+            }
+
+            var provenance = GenerationProvenance.Create(message, request, pipeline, timings, uids);
+            await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, "request.json"), BinaryData.FromString(JsonSerializer.Serialize(provenance, Json)), "application/json", cancellationToken).ConfigureAwait(false);
+        }
+
+        Metrics.Increment("generated", images.Count);
+        logger.LogInformation("generated {Count} image(s) for request {RequestId} of study {StudyUid} on {Provider}", images.Count, message.RequestId, message.StudyUid, pipeline.Model.Provider);
+        return images.Count;
+    }
+
+    /// <summary>The failure document of a dead-lettered request, beside where its outputs would have gone (or under
+    /// generated/_failed/ when the message could not even be read). Holds only ids, codes and PHI-free messages.</summary>
+    public async Task WriteFailureAsync(JobMessage job, string reason, Exception? error, CancellationToken cancellationToken = default)
+    {
+        GenerationMessage? message = null;
         try
         {
-            try
-            {
-                await storage.Container(storage.Options.Deid).GetBlobClient(message.DeidBlob).DownloadToAsync(temp, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                throw new GenerationFailedException("source-missing", "the de-identified source of the request does not exist");
-            }
-
-            var source = DicomFile.Open(temp, new Dicom.IO.DicomReaderOptions { SourceName = message.SopUid });
-            using (Metrics.Measure("preview"))
-            {
-                var frame = FrameDecoder.Decode(source.Dataset, source.TransferSyntax, 0);
-                var preview = Resampler.Fit(Renderer.Render(source.Dataset, frame), 256);
-                await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, "source.png"), BinaryData.FromBytes(PngWriter.Encode(preview)), "image/png", cancellationToken).ConfigureAwait(false);
-            }
-
-            IReadOnlyList<Image8> images;
-            var timings = new GenerationTimings();
-            using (Metrics.Measure("generate"))
-            {
-                images = pipeline.Generate(new GenerationRequest
-                {
-                    Prompt = message.Prompt,
-                    NegativePrompt = message.NegativePrompt,
-                    Steps = message.Steps,
-                    GuidanceScale = message.GuidanceScale,
-                    Seed = message.Seed,
-                    Count = message.Count,
-                }, timings, cancellationToken);
-            }
-
-            using (Metrics.Measure("write-generated"))
-            {
-                for (var n = 0; n < images.Count; n++)
-                {
-                    var png = PngWriter.Encode(images[n]);
-                    await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, $"{n}.png"), BinaryData.FromBytes(png), "image/png", cancellationToken).ConfigureAwait(false);
-                    var dicom = SyntheticInstanceBuilder.Build(source.Dataset, images[n], message.RequestId, n, message.Prompt);
-                    using var ms = new MemoryStream();
-                    dicom.Save(ms);
-                    await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, $"{n}.dcm"), BinaryData.FromBytes(ms.ToArray()), "application/dicom", cancellationToken).ConfigureAwait(false);
-                    var meta = new
-                    {
-                        requestId = message.RequestId,
-                        index = n,
-                        model = modelName,
-                        prompt = message.Prompt,
-                        steps = message.Steps,
-                        guidanceScale = message.GuidanceScale,
-                        seed = message.Seed + n,
-                        width = images[n].Width,
-                        height = images[n].Height,
-                        sourceSopInstanceUid = message.SopUid,
-                        sopInstanceUid = dicom.Dataset.GetString(DicomTag.SOPInstanceUID),
-                    };
-                    await storage.WriteOnceAsync(container, StorageLayout.Generated(message.StudyUid, message.RequestId, $"{n}.json"), BinaryData.FromString(JsonSerializer.Serialize(meta, Json)), "application/json", cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            Metrics.Increment("generated", images.Count);
-            logger.LogInformation("generated {Count} image(s) for request {RequestId} of study {StudyUid}", images.Count, message.RequestId, message.StudyUid);
-            return images.Count;
+            message = GenerationMessage.Parse(job.Body);
         }
-        finally
+        catch (JsonException)
         {
-            try
-            {
-                File.Delete(temp);
-            }
-            catch (IOException)
-            {
-            }
+        }
+
+        var name = message is null
+            ? $"_failed/{StorageLayout.SafeName(job.Id)}.json"
+            : StorageLayout.Generated(message.StudyUid, message.RequestId, "failure.json");
+        var document = new
+        {
+            requestId = message?.RequestId,
+            messageId = job.Id,
+            deliveries = job.DequeueCount,
+            code = error is GenerationFailedException g ? g.Code : reason,
+            error = error?.GetType().Name,
+            message = error is GenerationFailedException or InvalidDataException or ArgumentException ? error.Message : null,
+            at = DateTimeOffset.UtcNow,
+        };
+        try
+        {
+            await storage.WriteOnceAsync(storage.Options.Generated, name, BinaryData.FromString(JsonSerializer.Serialize(document, Json)), "application/json", cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // An earlier delivery already recorded its failure.
         }
     }
+
+    private async Task<DicomFile> DownloadSourceAsync(GenerationMessage message, CancellationToken ct)
+    {
+        try
+        {
+            var content = await storage.Container(storage.Options.Deid).GetBlobClient(message.DeidBlob).DownloadContentAsync(ct).ConfigureAwait(false);
+            return DicomFile.Open(new MemoryStream(content.Value.Content.ToArray(), writable: false), new Dicom.IO.DicomReaderOptions { SourceName = message.SopUid });
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new GenerationFailedException("source-missing", "the de-identified source of the request does not exist");
+        }
+    }
+
+    private GenerationRequest ToRequest(GenerationMessage message, Image8 rendered) => new()
+    {
+        Prompts = message.Prompts.Count > 0 ? [.. message.Prompts.Select(p => new WeightedPrompt(p.Text, p.Weight))] : [new WeightedPrompt(message.Prompt)],
+        NegativePrompt = message.NegativePrompt,
+        Steps = message.Steps,
+        GuidanceScale = message.GuidanceScale,
+        Seed = message.Seed,
+        Count = message.Count,
+        Scheduler = message.Scheduler,
+        InitImage = message.Strength is null ? null : rendered,
+        Strength = message.Strength ?? 0.8f,
+        ImagesPerBatch = Math.Min(ImagesPerBatch, message.Count),
+    };
+
+    /// <summary>Out of device memory: halve the UNet batch and try again (results do not depend on the batch); at
+    /// one image per batch the error is transient (another worker, or this one later, may have room).</summary>
+    private IReadOnlyList<Image8> GenerateWithMemoryFallback(GenerationRequest request, GenerationTimings timings, string requestId, CancellationToken ct)
+    {
+        try
+        {
+            return pipeline.Generate(request, timings, ct);
+        }
+        catch (ArgumentException e)
+        {
+            throw new GenerationFailedException("invalid-request", e.Message);
+        }
+        catch (OnnxRuntimeException e) when (IsOutOfMemory(e))
+        {
+            if (request.ImagesPerBatch <= 1)
+            {
+                throw new InsufficientMemoryException("the device ran out of memory at one image per batch");
+            }
+
+            var smaller = request with { ImagesPerBatch = request.ImagesPerBatch / 2 };
+            logger.LogWarning("request {RequestId}: out of device memory at {Batch} image(s) per batch; retrying with {Smaller}", requestId, request.ImagesPerBatch, smaller.ImagesPerBatch);
+            return GenerateWithMemoryFallback(smaller, timings, requestId, ct);
+        }
+    }
+
+    public static bool IsOutOfMemory(Exception e) =>
+        e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("Failed to allocate memory", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("CUDNN_STATUS_ALLOC_FAILED", StringComparison.Ordinal)
+        || e.Message.Contains("bad_alloc", StringComparison.Ordinal);
 }
 
 /// <summary>A request that cannot succeed however often it is retried (it is dead-lettered with this code).</summary>

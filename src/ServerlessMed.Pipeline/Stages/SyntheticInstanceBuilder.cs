@@ -8,12 +8,19 @@ using ServerlessMed.Imaging;
 
 namespace ServerlessMed.Pipeline.Stages;
 
+/// <summary>Which request, image, prompt and model an instance came from.</summary>
+public sealed record SyntheticProvenance(string RequestId, int Index, string Prompt, string ModelId, string ModelHash);
+
 /// <summary>A generated image as a Secondary Capture instance with Synthetic Data = YES, in the source's
-/// (de-identified) study and patient, referencing its source. No clock values: the same request gives the same bytes.</summary>
+/// (de-identified) study and patient, referencing its source; without a source (text-to-image from the command
+/// line) in a study of its own. No clock values: the same request gives the same bytes.</summary>
 public static class SyntheticInstanceBuilder
 {
-    public static DicomFile Build(DicomDataset source, Image8 image, string requestId, int index, string prompt)
+    public static DicomFile Build(DicomDataset? source, Image8 image, SyntheticProvenance p)
     {
+        source ??= new DicomDataset();
+        var requestId = p.RequestId;
+        var index = p.Index;
         var ds = new DicomDataset();
         ds.AddOrUpdate(DicomTag.SpecificCharacterSet, DicomVR.CS, "ISO_IR 192");
         ds.AddOrUpdate(DicomTag.ImageType, DicomVR.CS, "DERIVED", "SECONDARY");
@@ -27,17 +34,23 @@ public static class SyntheticInstanceBuilder
         ds.AddOrUpdate(DicomTag.SyntheticData, DicomVR.CS, "YES");
         ds.AddOrUpdate(DicomTag.ReferringPhysicianName, DicomVR.PN, string.Empty);
         ds.AddOrUpdate(DicomTag.SeriesDescription, DicomVR.LO, "ServerlessMed synthetic images");
-        ds.AddOrUpdate(DicomTag.DerivationDescription, DicomVR.ST, Truncate("Synthetic image from latent diffusion; prompt: " + prompt, 1024));
-        var sourceItem = new DicomDataset();
-        sourceItem.AddOrUpdate(DicomTag.ReferencedSOPClassUID, DicomVR.UI, source.GetSingleValueOrDefault(DicomTag.SOPClassUID, string.Empty));
-        sourceItem.AddOrUpdate(DicomTag.ReferencedSOPInstanceUID, DicomVR.UI, source.GetSingleValueOrDefault(DicomTag.SOPInstanceUID, string.Empty));
-        ds.AddOrUpdate(new DicomSequence(DicomTag.SourceImageSequence, [sourceItem]));
-        ds.AddOrUpdate(DicomTag.PatientName, DicomVR.PN, source.GetSingleValueOrDefault(DicomTag.PatientName, string.Empty));
-        ds.AddOrUpdate(DicomTag.PatientID, DicomVR.LO, source.GetSingleValueOrDefault(DicomTag.PatientID, string.Empty));
+        var hash = p.ModelHash.Length > 12 ? p.ModelHash[..12] : p.ModelHash;
+        ds.AddOrUpdate(DicomTag.DerivationDescription, DicomVR.ST, Truncate($"Synthetic image by latent diffusion model {p.ModelId} (sha256 {hash}), request {requestId} image {index}; prompt: {p.Prompt}", 1024));
+        var sourceUid = source.GetSingleValueOrDefault(DicomTag.SOPInstanceUID, string.Empty);
+        if (sourceUid.Length > 0)
+        {
+            var sourceItem = new DicomDataset();
+            sourceItem.AddOrUpdate(DicomTag.ReferencedSOPClassUID, DicomVR.UI, source.GetSingleValueOrDefault(DicomTag.SOPClassUID, string.Empty));
+            sourceItem.AddOrUpdate(DicomTag.ReferencedSOPInstanceUID, DicomVR.UI, sourceUid);
+            ds.AddOrUpdate(new DicomSequence(DicomTag.SourceImageSequence, [sourceItem]));
+        }
+
+        ds.AddOrUpdate(DicomTag.PatientName, DicomVR.PN, source.GetSingleValueOrDefault(DicomTag.PatientName, "SYNTHETIC"));
+        ds.AddOrUpdate(DicomTag.PatientID, DicomVR.LO, source.GetSingleValueOrDefault(DicomTag.PatientID, requestId));
         ds.AddOrUpdate(DicomTag.PatientBirthDate, DicomVR.DA, string.Empty);
         ds.AddOrUpdate(DicomTag.PatientSex, DicomVR.CS, string.Empty);
         ds.AddOrUpdate(DicomTag.PatientIdentityRemoved, DicomVR.CS, "YES");
-        ds.AddOrUpdate(DicomTag.StudyInstanceUID, DicomVR.UI, source.GetString(DicomTag.StudyInstanceUID));
+        ds.AddOrUpdate(DicomTag.StudyInstanceUID, DicomVR.UI, source.GetSingleValueOrDefault(DicomTag.StudyInstanceUID, DerivedUid(requestId, "study", 0)));
         ds.AddOrUpdate(DicomTag.SeriesInstanceUID, DicomVR.UI, DerivedUid(requestId, "series", 0));
         ds.AddOrUpdate(DicomTag.StudyID, DicomVR.SH, string.Empty);
         ds.AddOrUpdate<int>(DicomTag.SeriesNumber, DicomVR.IS, 9001);

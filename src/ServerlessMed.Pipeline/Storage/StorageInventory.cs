@@ -61,9 +61,13 @@ public sealed record StorageInventory(
 
     public bool HasEmbedding(string sopUid) => Embeddings.Any(e => e.EndsWith("/" + sopUid + ".npy", StringComparison.Ordinal));
 
-    /// <summary>Generated request folders ("{study}/{request}") with at least one complete image (its .json).</summary>
+    /// <summary>Complete generated requests ("{study}/{request}"): request.json is written after every image.</summary>
     public IReadOnlyList<string> GeneratedRequests =>
-        [.. GeneratedFiles.Where(f => Path.GetFileName(f) is var n && n.EndsWith(".json", StringComparison.Ordinal) && char.IsDigit(n[0])).Select(f => f[..f.LastIndexOf('/')]).Distinct()];
+        [.. GeneratedFiles.Where(f => f.EndsWith("/request.json", StringComparison.Ordinal)).Select(f => f[..f.LastIndexOf('/')]).Distinct()];
+
+    /// <summary>Dead-lettered generation requests (their failure documents).</summary>
+    public IReadOnlyList<string> GenerationFailures =>
+        [.. GeneratedFiles.Where(f => f.EndsWith("/failure.json", StringComparison.Ordinal) || f.StartsWith("_failed/", StringComparison.Ordinal))];
 
     public int GeneratedImages => GeneratedFiles.Count(f => Path.GetFileName(f) is var n && char.IsDigit(n[0]) && n.EndsWith(".png", StringComparison.Ordinal));
 }

@@ -14,6 +14,9 @@ public static class StorageLayout
 
     public static string Generated(string study, string requestId, string file) => $"{study}/{requestId}/{file}";
 
+    /// <summary>A message or request id made safe as one blob-name segment (anything outside [A-Za-z0-9._-] becomes '_').</summary>
+    public static string SafeName(string value) => string.Concat(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
+
     /// <summary>The receipt of one upload in the audit container: every upload gets one, processed or quarantined.</summary>
     public static string UploadReceipt(string uploadId) => $"_uploads/{uploadId}.json";
 
