@@ -50,10 +50,17 @@ public static class SyntheticInstanceBuilder
         ds.AddOrUpdate(DicomTag.PatientBirthDate, DicomVR.DA, string.Empty);
         ds.AddOrUpdate(DicomTag.PatientSex, DicomVR.CS, string.Empty);
         ds.AddOrUpdate(DicomTag.PatientIdentityRemoved, DicomVR.CS, "YES");
+        // Patient Identity Removed YES needs the method (type 1C): the source's, or what makes this one anonymous.
+        ds.AddOrUpdate(DicomTag.DeidentificationMethod, DicomVR.LO, source.GetSingleValueOrDefault(DicomTag.DeidentificationMethod, "synthetic image, no source patient"));
+        if (source.TryGetSequence(DicomTag.DeidentificationMethodCodeSequence, out var methods))
+        {
+            ds.AddOrUpdate(new DicomSequence(DicomTag.DeidentificationMethodCodeSequence, [.. methods.Items.Select(i => i.Clone())]));
+        }
         ds.AddOrUpdate(DicomTag.StudyInstanceUID, DicomVR.UI, source.GetSingleValueOrDefault(DicomTag.StudyInstanceUID, DerivedUid(requestId, "study", 0)));
         ds.AddOrUpdate(DicomTag.SeriesInstanceUID, DicomVR.UI, DerivedUid(requestId, "series", 0));
         ds.AddOrUpdate(DicomTag.StudyID, DicomVR.SH, string.Empty);
         ds.AddOrUpdate<int>(DicomTag.SeriesNumber, DicomVR.IS, 9001);
+        ds.AddOrUpdate(DicomTag.Laterality, DicomVR.CS, string.Empty);
         ds.AddOrUpdate<int>(DicomTag.InstanceNumber, DicomVR.IS, index + 1);
         ds.AddOrUpdate(DicomTag.PatientOrientation, DicomVR.CS, string.Empty);
         ds.AddOrUpdate(DicomTag.BurnedInAnnotation, DicomVR.CS, "NO");
