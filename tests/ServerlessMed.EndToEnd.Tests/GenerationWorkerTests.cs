@@ -155,7 +155,8 @@ public sealed class GenerationWorkerTests(AzuriteFixture azurite) : IClassFixtur
                 await Task.Delay(1000, ct);
                 otherWorkerSaw += (await queue.ReceiveAsync(1, TimeSpan.FromSeconds(30), ct)).Count;
             }
-        }, _ => FailureKind.Transient, logger) { Lease = TimeSpan.FromSeconds(2), RenewEvery = TimeSpan.FromMilliseconds(500) };
+        }, _ => FailureKind.Transient, logger)
+        { Lease = TimeSpan.FromSeconds(2), RenewEvery = TimeSpan.FromMilliseconds(500) };
         Assert.Equal(1, await processor.ProcessAvailableAsync(Ct));
         Assert.Equal(0, otherWorkerSaw);
         Assert.Equal(0, await queue.CountAsync(Ct));
@@ -167,7 +168,8 @@ public sealed class GenerationWorkerTests(AzuriteFixture azurite) : IClassFixtur
         {
             await stop.CancelAsync();
             await Task.Delay(Timeout.Infinite, ct);
-        }, _ => FailureKind.Transient, logger) { Lease = TimeSpan.FromMinutes(5) };
+        }, _ => FailureKind.Transient, logger)
+        { Lease = TimeSpan.FromMinutes(5) };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stopping.ProcessAvailableAsync(stop.Token));
         var again = await queue.ReceiveAsync(1, TimeSpan.FromSeconds(30), Ct);
         Assert.Single(again);
