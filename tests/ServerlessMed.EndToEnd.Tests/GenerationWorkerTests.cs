@@ -177,3 +177,43 @@ public sealed class GenerationWorkerTests(AzuriteFixture azurite) : IClassFixtur
         Assert.Equal(2, again[0].DequeueCount);
     }
 }
+
+/// <summary>Models come from the tenant's models container and are cached on local disk by content.</summary>
+public sealed class ModelCacheTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_model_is_downloaded_once_per_content_and_refetched_when_it_changes()
+    {
+        var storage = new TenantStorage(new TenantStorageOptions { ConnectionString = azurite.ConnectionString, Models = "mc-models" });
+        await storage.Container("mc-models").CreateIfNotExistsAsync(cancellationToken: Ct);
+        foreach (var file in Directory.EnumerateFiles(TestModels.Diffusion, "*", SearchOption.AllDirectories))
+        {
+            var name = "tiny-sd/" + Path.GetRelativePath(TestModels.Diffusion, file).Replace('\\', '/');
+            await storage.Container("mc-models").GetBlobClient(name).UploadAsync(file, Ct);
+        }
+
+        var root = Path.Combine(Path.GetTempPath(), "smed-cache-" + Guid.NewGuid().ToString("N"));
+        var logger = new CapturingLogger();
+        var cache = new ModelCache(storage, root, logger);
+        var first = await cache.GetAsync("tiny-sd", Ct);
+        Assert.Equal(ServerlessMed.Inference.Diffusion.ModelHash.Of(TestModels.Diffusion), ServerlessMed.Inference.Diffusion.ModelHash.Of(first));
+        using (var model = new ServerlessMed.Inference.Diffusion.DiffusionModel(first, new ServerlessMed.Inference.Onnx.OnnxSessionFactory(new())))
+        {
+            Assert.Equal("tiny-sd", model.Id);
+        }
+
+        Assert.Equal(first, await cache.GetAsync("tiny-sd", Ct));
+        Assert.Contains("found in the local cache", logger.AllText, StringComparison.Ordinal);
+        Assert.Single(Directory.GetDirectories(root));
+
+        await storage.Container("mc-models").GetBlobClient("tiny-sd/unet/config.json").UploadAsync(BinaryData.FromString("{\"in_channels\": 4}"), overwrite: true, Ct);
+        var second = await cache.GetAsync("tiny-sd", Ct);
+        Assert.NotEqual(first, second);
+        Assert.Equal(2, Directory.GetDirectories(root).Length);
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => cache.GetAsync("absent", Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => cache.GetAsync("../etc", Ct));
+    }
+}
