@@ -5,6 +5,8 @@ using ServerlessMed.Dicom;
 
 // Usage:
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- codec        BenchmarkDotNet suite
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- generate MODEL_DIR [STEPS] [REPEATS] [Auto|Cpu|Cuda]
+//       pipeline time over raw ONNX session time per scheduler, steps/s, batch 1 vs 4 (bench/generation-glue.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- convert-all IN_LIST OUT_DIR
 //       rewrite every file listed in IN_LIST (one path a line) in one process: our side of bench/codec-vs-dcmconv.sh
 if (args.Length > 0 && args[0] == "convert-all")
@@ -25,6 +27,12 @@ if (args.Length > 0 && args[0] == "convert-all")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "generate")
+{
+    // generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER]
+    return GenerationBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Length > 4 ? args[4] : "Auto");
+}
+
 if (args.Length > 0 && args[0] == "codec")
 {
     var summary = BenchmarkRunner.Run<CodecBenchmarks>(args: args[1..]);
@@ -38,5 +46,5 @@ if (args.Length > 0 && args[0] == "codec")
     return 0;
 }
 
-Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | convert-all LIST OUT_DIR");
+Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | convert-all LIST OUT_DIR | generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER]");
 return 2;

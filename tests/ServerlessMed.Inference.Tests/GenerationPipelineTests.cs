@@ -86,6 +86,20 @@ public sealed class GenerationPipelineTests : IDisposable
         Assert.NotEqual(a[0], Pngs(request with { Seed = 12 })[0]);
     }
 
+    [Fact]
+    public void Float16_exports_with_a_float_timestep_are_read_from_the_files_and_run()
+    {
+        using var fp16 = new DiffusionModel(TestModels.DiffusionFp16, Factory);
+        Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, fp16.SampleType);
+        Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, fp16.HiddenType);
+        Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, fp16.TimestepType);
+        var pipeline = new DiffusionPipeline(fp16);
+        var request = Request("a ct image") with { Scheduler = "euler", Count = 2, ImagesPerBatch = 2 };
+        var a = pipeline.Generate(request).Select(PngWriter.Encode).ToList();
+        Assert.Equal(a[1], PngWriter.Encode(pipeline.Generate(request with { Count = 2, ImagesPerBatch = 1 })[1]));
+        Assert.NotEqual(a[0], a[1]);
+    }
+
     [Theory]
     [InlineData(0, "prompt")]
     [InlineData(-1, "steps")]

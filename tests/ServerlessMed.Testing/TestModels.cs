@@ -12,10 +12,13 @@ public static class TestModels
 
     public static string Diffusion => Path.Combine(Folder, "diffusion", "tiny-sd");
 
+    /// <summary>tiny-sd with float16 inputs/outputs and a float timestep.</summary>
+    public static string DiffusionFp16 => Path.Combine(Folder, "diffusion", "tiny-sd-fp16");
+
     private static string Ensure()
     {
         var root = Path.Combine(Corpus.RepoRoot, "models");
-        if (!File.Exists(Path.Combine(root, "diffusion", "tiny-sd", "model_index.json")) || !File.Exists(Path.Combine(root, "encoders", "tiny-gray", "model.json")))
+        if (!File.Exists(Path.Combine(root, "diffusion", "tiny-sd", "model_index.json")) || !File.Exists(Path.Combine(root, "diffusion", "tiny-sd-fp16", "model_index.json")) || !File.Exists(Path.Combine(root, "encoders", "tiny-gray", "model.json")))
         {
             var r = ExternalTool.Run(ExternalTool.Python, [Path.Combine(Corpus.RepoRoot, "scripts", "make-test-models.py"), root]);
             if (r.ExitCode != 0)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using ServerlessMed.Imaging;
 using ServerlessMed.Inference.Diffusion.Schedulers;
@@ -101,6 +102,7 @@ public sealed class DiffusionPipeline(DiffusionModel model)
         foreach (var t in timesteps)
         {
             ct.ThrowIfCancellationRequested();
+            var glue = Stopwatch.StartNew();
             for (var k = 0; k < batch; k++)
             {
                 var scaled = schedulers[k].ScaleModelInput(latents[k], t);
@@ -111,21 +113,22 @@ public sealed class DiffusionPipeline(DiffusionModel model)
                 }
             }
 
+            timings.Scheduler += glue.Elapsed;
             sw.Restart();
             var output = unet.Run(input, t);
             timings.Unet += sw.Elapsed;
             timings.UnetCalls++;
+            glue.Restart();
             for (var k = 0; k < batch; k++)
             {
                 var eps = new float[latentLength];
                 if (guided)
                 {
-                    var u = k * latentLength;
-                    var c = (batch + k) * latentLength;
-                    for (var i = 0; i < latentLength; i++)
-                    {
-                        eps[i] = output[u + i] + (request.GuidanceScale * (output[c + i] - output[u + i]));
-                    }
+                    // eps = uncond + g * (cond - uncond)
+                    var u = output.AsSpan(k * latentLength, latentLength);
+                    var c = output.AsSpan((batch + k) * latentLength, latentLength);
+                    TensorPrimitives.Subtract(c, u, eps);
+                    TensorPrimitives.MultiplyAdd(eps, request.GuidanceScale, u, eps);
                 }
                 else
                 {
@@ -134,6 +137,8 @@ public sealed class DiffusionPipeline(DiffusionModel model)
 
                 latents[k] = schedulers[k].Step(eps, t, latents[k], noises[k]);
             }
+
+            timings.Scheduler += glue.Elapsed;
 
             timings.DenoisingSteps++;
         }
@@ -217,32 +222,44 @@ public sealed class DiffusionPipeline(DiffusionModel model)
 
     private Image8 Decode(float[] latents, GenerationTimings timings)
     {
-        var scaled = latents.Select(v => v / model.ScalingFactor).ToArray();
+        var scaled = new float[latents.Length];
+        TensorPrimitives.Multiply(latents, 1f / model.ScalingFactor, scaled);
         var sw = Stopwatch.StartNew();
         using var latentValue = TensorIO.FromFloats(scaled, [1, model.LatentChannels, model.LatentSize, model.LatentSize], model.LatentType);
         using var runOptions = new RunOptions();
         using var decoded = model.VaeDecoder.Run(runOptions, [model.LatentInput], [latentValue], [model.ImageOutput]);
-        var image = TensorIO.ToFloats(decoded[0]);
-        var shape = TensorIO.Shape(decoded[0]);
         timings.VaeDecoder += sw.Elapsed;
-        return ToImage(image, (int)shape[1], (int)shape[2], (int)shape[3]);
+        var shape = TensorIO.Shape(decoded[0]);
+        return decoded[0].GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float
+            ? ToImage(decoded[0].GetTensorDataAsSpan<float>(), (int)shape[1], (int)shape[2], (int)shape[3])
+            : ToImage(TensorIO.ToFloats(decoded[0]), (int)shape[1], (int)shape[2], (int)shape[3]);
     }
 
-    /// <summary>CHW in [-1, 1] to interleaved 8-bit: clip(x / 2 + 0.5) * 255, rounded as diffusers' numpy_to_pil.</summary>
-    private static Image8 ToImage(float[] chw, int channels, int height, int width)
+    /// <summary>CHW in [-1, 1] to interleaved 8-bit as diffusers' numpy_to_pil: round(clip(x / 2 + 0.5, 0, 1) * 255),
+    /// ties to even like numpy.</summary>
+    private static Image8 ToImage(ReadOnlySpan<float> chw, int channels, int height, int width)
     {
         var plane = height * width;
         var outChannels = channels >= 3 ? 3 : 1;
+        var rented = System.Buffers.ArrayPool<float>.Shared.Rent(plane * outChannels);
+        var v = rented.AsSpan(0, plane * outChannels);
+        TensorPrimitives.Multiply(chw[..v.Length], 0.5f, v);
+        TensorPrimitives.Add(v, 0.5f, v);
+        TensorPrimitives.Max(v, 0f, v);
+        TensorPrimitives.Min(v, 1f, v);
+        TensorPrimitives.Multiply(v, 255f, v);
+        TensorPrimitives.Round(v, v);
         var pixels = new byte[plane * outChannels];
-        for (var p = 0; p < plane; p++)
+        for (var c = 0; c < outChannels; c++)
         {
-            for (var c = 0; c < outChannels; c++)
+            var src = v.Slice(c * plane, plane);
+            for (var p = 0; p < plane; p++)
             {
-                var v = Math.Clamp((chw[(c * plane) + p] / 2f) + 0.5f, 0f, 1f);
-                pixels[(p * outChannels) + c] = (byte)MathF.Round(v * 255f);
+                pixels[(p * outChannels) + c] = (byte)src[p];
             }
         }
 
+        System.Buffers.ArrayPool<float>.Shared.Return(rented);
         return new Image8(width, height, outChannels, pixels);
     }
 }

@@ -113,6 +113,9 @@ public sealed class GenerationTimings
 
     public int UnetCalls { get; set; }
 
+    /// <summary>Scheduler and guidance arithmetic (ScaleModelInput, CFG combine, Step), the denoising loop's glue.</summary>
+    public TimeSpan Scheduler { get; set; }
+
     public int DenoisingSteps { get; set; }
 
     public TimeSpan Sessions => TextEncoder + Unet + VaeEncoder + VaeDecoder;

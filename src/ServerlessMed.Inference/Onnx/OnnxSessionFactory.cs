@@ -22,6 +22,10 @@ public sealed class OnnxSessionOptions
 
     /// <summary>Threads per session on CPU (0 = ORT's default). One keeps results bit-identical across machines.</summary>
     public int IntraOpThreads { get; init; } = 1;
+
+    /// <summary>Let ORT's intra-op threads busy-wait between runs (ORT's default). Off by default here: the pipeline
+    /// does its own work between session runs and needs the cores then.</summary>
+    public bool AllowSpinning { get; init; }
 }
 
 /// <summary>Creates sessions with the preferred provider and reports which one each got (CUDA first, CPU fallback).</summary>
@@ -86,6 +90,13 @@ public sealed class OnnxSessionFactory(OnnxSessionOptions options, Action<string
         if (options.IntraOpThreads > 0)
         {
             so.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        if (!options.AllowSpinning)
+        {
+            // ORT's intra-op threads spin after each Run by default; on a small machine they then take the cores
+            // from the scheduler and image code that runs between UNet calls.
+            so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
 
         return so;

@@ -38,10 +38,8 @@ public sealed class EulerAncestralScheduler : SigmaScheduler
 
         if (sigmaUp > 0)
         {
-            for (var i = 0; i < result.Length; i++)
-            {
-                result[i] += noise!.Next() * sigmaUp;
-            }
+            var z = noise!.Sample(result.Length);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(z, sigmaUp, result, result);
         }
 
         StepIndex = index + 1;

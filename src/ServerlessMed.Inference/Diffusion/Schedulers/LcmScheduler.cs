@@ -71,6 +71,7 @@ public sealed class LcmScheduler : DiscreteScheduler
         }
 
         var result = new float[sample.Length];
+        var z = last ? null : noise!.Sample(sample.Length);
         var sqrtAlphaPrev = MathF.Sqrt(alphaPrev);
         var sqrtBetaPrev = MathF.Sqrt(1f - alphaPrev);
         for (var i = 0; i < result.Length; i++)
@@ -87,7 +88,7 @@ public sealed class LcmScheduler : DiscreteScheduler
             }
 
             var denoised = (cOut * x0) + (cSkip * sample[i]);
-            result[i] = last ? denoised : (sqrtAlphaPrev * denoised) + (sqrtBetaPrev * noise!.Next());
+            result[i] = last ? denoised : (sqrtAlphaPrev * denoised) + (sqrtBetaPrev * z![i]);
         }
 
         StepIndex = index + 1;
