@@ -217,3 +217,37 @@ public sealed class ModelCacheTests(AzuriteFixture azurite) : IClassFixture<Azur
         await Assert.ThrowsAsync<ArgumentException>(() => cache.GetAsync("../etc", Ct));
     }
 }
+
+/// <summary>Out of device memory: the worker halves the UNet batch until it fits, then gives up as transient.</summary>
+public sealed class MemoryFallbackTests
+{
+    private static readonly ServerlessMed.Inference.Diffusion.GenerationRequest Request = new()
+    {
+        Prompts = [new ServerlessMed.Inference.Diffusion.WeightedPrompt("x")],
+        Count = 8,
+        ImagesPerBatch = 8,
+    };
+
+    [Fact]
+    public void The_batch_is_halved_until_it_fits()
+    {
+        var tried = new List<int>();
+        var logger = new CapturingLogger();
+        var result = ServerlessMed.Pipeline.Stages.GenerationStage.WithMemoryFallback(Request, r =>
+        {
+            tried.Add(r.ImagesPerBatch);
+            return r.ImagesPerBatch > 2 ? throw new OutOfMemoryException("CUDA failure 2: out of memory") : (IReadOnlyList<int>)[r.ImagesPerBatch];
+        }, logger, "greq");
+        Assert.Equal([8, 4, 2], tried);
+        Assert.Equal([2], result);
+        Assert.Contains("retrying with 2", logger.AllText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void At_one_image_per_batch_it_is_a_transient_failure_and_other_errors_pass_through()
+    {
+        Assert.Throws<InsufficientMemoryException>(() => ServerlessMed.Pipeline.Stages.GenerationStage.WithMemoryFallback<int>(Request, _ => throw new OutOfMemoryException("Failed to allocate memory"), new CapturingLogger(), "g"));
+        Assert.Equal(FailureKind.Transient, PipelineHost.Classify(new InsufficientMemoryException()));
+        Assert.Throws<InvalidOperationException>(() => ServerlessMed.Pipeline.Stages.GenerationStage.WithMemoryFallback<int>(Request, _ => throw new InvalidOperationException("out of memory? no: a bug"), new CapturingLogger(), "g"));
+    }
+}

@@ -133,36 +133,47 @@ public sealed class GenerationStage(TenantStorage storage, DiffusionPipeline pip
         ImagesPerBatch = Math.Min(ImagesPerBatch, message.Count),
     };
 
-    /// <summary>Out of device memory: halve the UNet batch and try again (results do not depend on the batch); at
-    /// one image per batch the error is transient (another worker, or this one later, may have room).</summary>
     private IReadOnlyList<Image8> GenerateWithMemoryFallback(GenerationRequest request, GenerationTimings timings, string requestId, CancellationToken ct)
     {
         try
         {
-            return pipeline.Generate(request, timings, ct);
+            return WithMemoryFallback(request, r => pipeline.Generate(r, timings, ct), logger, requestId);
         }
         catch (ArgumentException e)
         {
             throw new GenerationFailedException("invalid-request", e.Message);
         }
-        catch (OnnxRuntimeException e) when (IsOutOfMemory(e))
-        {
-            if (request.ImagesPerBatch <= 1)
-            {
-                throw new InsufficientMemoryException("the device ran out of memory at one image per batch");
-            }
+    }
 
-            var smaller = request with { ImagesPerBatch = request.ImagesPerBatch / 2 };
-            logger.LogWarning("request {RequestId}: out of device memory at {Batch} image(s) per batch; retrying with {Smaller}", requestId, request.ImagesPerBatch, smaller.ImagesPerBatch);
-            return GenerateWithMemoryFallback(smaller, timings, requestId, ct);
+    /// <summary>Out of device memory: halve the UNet batch and try again (results do not depend on the batch); at
+    /// one image per batch the error is transient (another worker, or this one later, may have room).</summary>
+    public static IReadOnlyList<T> WithMemoryFallback<T>(GenerationRequest request, Func<GenerationRequest, IReadOnlyList<T>> generate, ILogger logger, string requestId)
+    {
+        while (true)
+        {
+            try
+            {
+                return generate(request);
+            }
+            catch (Exception e) when (IsOutOfMemory(e))
+            {
+                if (request.ImagesPerBatch <= 1)
+                {
+                    throw new InsufficientMemoryException("the device ran out of memory at one image per batch");
+                }
+
+                var smaller = request with { ImagesPerBatch = request.ImagesPerBatch / 2 };
+                logger.LogWarning("request {RequestId}: out of device memory at {Batch} image(s) per batch; retrying with {Smaller}", requestId, request.ImagesPerBatch, smaller.ImagesPerBatch);
+                request = smaller;
+            }
         }
     }
 
     public static bool IsOutOfMemory(Exception e) =>
-        e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+        e is OnnxRuntimeException or OutOfMemoryException && (e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
         || e.Message.Contains("Failed to allocate memory", StringComparison.OrdinalIgnoreCase)
         || e.Message.Contains("CUDNN_STATUS_ALLOC_FAILED", StringComparison.Ordinal)
-        || e.Message.Contains("bad_alloc", StringComparison.Ordinal);
+        || e.Message.Contains("bad_alloc", StringComparison.Ordinal));
 }
 
 /// <summary>A request that cannot succeed however often it is retried (it is dead-lettered with this code).</summary>
