@@ -6,32 +6,34 @@ namespace ServerlessMed.Deid;
 
 /// <summary>A tenant's de-identification and generation policy (policy/schema.json). Validated when loaded:
 /// every error names the JSON field.</summary>
+/// <remarks>Settable properties (not init-only) because the source-generated JSON reader leaves init-only members
+/// it does not find in the document at default(T), not at their initialisers.</remarks>
 public sealed class DeidPolicy
 {
     public static DeidPolicy Default { get; } = new();
 
     /// <summary>PS3.15 options applied on top of the Basic Profile.</summary>
-    public IReadOnlyList<DeidOption> Options { get; init; } = [];
+    public IReadOnlyList<DeidOption> Options { get; set; } = [];
 
     /// <summary>Tags kept whatever the profile says (keywords or (gggg,eeee)).</summary>
-    public IReadOnlyList<string> Keep { get; init; } = [];
+    public IReadOnlyList<string> Keep { get; set; } = [];
 
     /// <summary>Tags removed whatever the profile says.</summary>
-    public IReadOnlyList<string> Remove { get; init; } = [];
+    public IReadOnlyList<string> Remove { get; set; } = [];
 
     /// <summary>Private attributes kept under Retain Safe Private: creator and element (low byte), e.g. {"creator":"GEMS_ACQU_01","element":"0x10"}.</summary>
-    public IReadOnlyList<SafePrivateAttribute> SafePrivate { get; init; } = [];
+    public IReadOnlyList<SafePrivateAttribute> SafePrivate { get; set; } = [];
 
     /// <summary>Patient ID and Name pseudonym; {hash} becomes 16 hex digits of the keyed hash.</summary>
-    public string PseudonymFormat { get; init; } = "SMED-{hash}";
+    public string PseudonymFormat { get; set; } = "SMED-{hash}";
 
     /// <summary>Largest date shift in days under Retain Longitudinal Modified Dates.</summary>
-    public int DateShiftRangeDays { get; init; } = 365;
+    public int DateShiftRangeDays { get; set; } = 365;
 
     /// <summary>What to do with Burned In Annotation = YES: "quarantine" (default) or "allow".</summary>
-    public string BurnedInAnnotation { get; init; } = "quarantine";
+    public string BurnedInAnnotation { get; set; } = "quarantine";
 
-    public GenerationPolicy Generation { get; init; } = new();
+    public GenerationPolicy Generation { get; set; } = new();
 
     [JsonIgnore]
     public IReadOnlySet<DeidOption> OptionSet => Options.ToHashSet();
@@ -39,7 +41,8 @@ public sealed class DeidPolicy
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        Converters = { new JsonStringEnumConverter<DeidOption>(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        TypeInfoResolver = DeidJsonContext.Default,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
@@ -62,7 +65,7 @@ public sealed class DeidPolicy
         DeidPolicy? policy;
         try
         {
-            policy = JsonSerializer.Deserialize<DeidPolicy>(json, Json);
+            policy = (DeidPolicy?)JsonSerializer.Deserialize(json, typeof(DeidPolicy), Json);
         }
         catch (JsonException e)
         {
@@ -79,7 +82,7 @@ public sealed class DeidPolicy
         return policy;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = true });
+    public string ToJson() => JsonSerializer.Serialize(this, typeof(DeidPolicy), new JsonSerializerOptions(Json) { WriteIndented = true });
 
     private void Validate(string source)
     {
@@ -131,20 +134,20 @@ public sealed record SafePrivateAttribute(string Creator, string Element);
 /// <summary>Whether and how de-identified instances are sent for synthetic image generation.</summary>
 public sealed class GenerationPolicy
 {
-    public bool Enabled { get; init; } = true;
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Images generated per instance.</summary>
-    public int Count { get; init; } = 1;
+    public int Count { get; set; } = 1;
 
-    public int Steps { get; init; } = 8;
+    public int Steps { get; set; } = 8;
 
-    public double GuidanceScale { get; init; } = 3.0;
+    public double GuidanceScale { get; set; } = 3.0;
 
     /// <summary>Prompt template; {modality} and {bodyPart} come from the de-identified instance.</summary>
-    public string Prompt { get; init; } = "a {modality} image of the {bodyPart}";
+    public string Prompt { get; set; } = "a {modality} image of the {bodyPart}";
 
     /// <summary>Only these modalities are sent (empty: all with pixel data).</summary>
-    public IReadOnlyList<string> Modalities { get; init; } = [];
+    public IReadOnlyList<string> Modalities { get; set; } = [];
 
     internal void Validate(string source)
     {

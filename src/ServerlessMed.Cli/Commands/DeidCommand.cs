@@ -1,29 +1,36 @@
 using System.CommandLine;
 using System.Text.Json;
 using ServerlessMed.Deid;
-using ServerlessMed.Dicom;
-using ServerlessMed.Dicom.IO;
+using ServerlessMed.Deid.Batch;
 
 namespace ServerlessMed.Cli.Commands;
 
-/// <summary>smed deid IN OUT: de-identify a file or a folder (recursively) on local disk, no storage involved.
-/// Output names are the de-identified UIDs; an audit JSON goes beside each output.</summary>
+/// <summary>smed deid IN OUT: de-identify a file or a folder (recursively, zip files expanded) on local disk.
+/// Outputs are named by de-identified UIDs with an audit JSON beside each; inputs that fail are quarantined with a
+/// reason (never inside OUT). The last stdout line is a JSON summary; exit 0 when written + quarantined = inputs.</summary>
 internal static class DeidCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("in") { Description = "DICOM file or folder" };
-        var output = new Argument<string>("out") { Description = "output folder" };
+        var input = new Argument<string>("in") { Description = "DICOM file, zip, or folder (recursive)" };
+        var output = new Argument<string>("out") { Description = "output folder: {study'}/{series'}/{sop'}.dcm" };
+        var quarantine = new Option<string?>("--quarantine") { Description = "where failed inputs go with reason.json (default: OUT/../quarantine)" };
         var keyFile = new Option<string?>("--key-file") { Description = "tenant key file (default: $SMED_KEY_FILE, else .smed/tenant.key, created if missing)" };
         var policy = new Option<string?>("--policy") { Description = "tenant policy JSON (see policy/schema.json)" };
-        var cmd = new Command("deid", "De-identify DICOM files (PS3.15 Basic Profile and the policy's options)") { input, output, keyFile, policy };
+        var cmd = new Command("deid", "De-identify DICOM files (PS3.15 Basic Profile and the policy's options)") { input, output, quarantine, keyFile, policy };
         cmd.SetAction(parse =>
         {
             var inPath = parse.GetValue(input)!;
-            var outDir = parse.GetValue(output)!;
+            var outDir = Path.GetFullPath(parse.GetValue(output)!);
             if (!File.Exists(inPath) && !Directory.Exists(inPath))
             {
                 return CliEnvironment.Fail("deid", $"'{inPath}' does not exist");
+            }
+
+            var quarantineDir = Path.GetFullPath(parse.GetValue(quarantine) ?? Path.Combine(Path.GetDirectoryName(outDir.TrimEnd('/')) ?? ".", "quarantine"));
+            if ((quarantineDir + "/").StartsWith(outDir.TrimEnd('/') + "/", StringComparison.Ordinal))
+            {
+                return CliEnvironment.Fail("deid", "--quarantine must not be inside OUT");
             }
 
             Deidentifier deid;
@@ -36,40 +43,17 @@ internal static class DeidCommand
                 return CliEnvironment.Fail("deid", e.Message);
             }
 
-            Directory.CreateDirectory(outDir);
-            var files = File.Exists(inPath) ? [inPath] : Directory.EnumerateFiles(inPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-            int ok = 0, failed = 0;
-            var jsonOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true };
-            var errors = new System.Collections.Concurrent.ConcurrentBag<(int Index, string Message)>();
-            // Files are independent (the mapping is stateless), so they are processed on every core.
-            Parallel.ForEach(files.Select((f, i) => (f, i + 1)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+            IReadOnlyList<string> files = File.Exists(inPath) ? [inPath] : [.. Directory.EnumerateFiles(inPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+            var batch = new DeidBatch(deid, outDir, quarantineDir);
+            var summary = batch.Run(files);
+            foreach (var (label, message) in batch.Problems.OrderBy(p => p.Input, StringComparer.Ordinal))
             {
-                var (f, n) = item;
-                try
-                {
-                    // Errors name the file by its position, never its name: names may hold PHI.
-                    var file = DicomFile.Open(f, new DicomReaderOptions { SourceName = $"input #{n}" });
-                    var result = deid.Deidentify(file);
-                    var a = result.Audit;
-                    var dir = Path.Combine(outDir, a.StudyInstanceUid, a.SeriesInstanceUid);
-                    Directory.CreateDirectory(dir);
-                    result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"));
-                    File.WriteAllText(Path.Combine(dir, a.SopInstanceUid + ".audit.json"), JsonSerializer.Serialize(a, jsonOptions));
-                    Interlocked.Increment(ref ok);
-                }
-                catch (Exception e) when (e is DicomException or DeidRejectedException or IOException)
-                {
-                    errors.Add((n, e.Message));
-                    Interlocked.Increment(ref failed);
-                }
-            });
-            foreach (var (index, message) in errors.OrderBy(e => e.Index))
-            {
-                Console.Error.WriteLine($"smed deid: input #{index}: {message}");
+                // Inputs are named by position, never by file name: names may hold PHI.
+                Console.Error.WriteLine($"smed deid: input {label}: {message}");
             }
 
-            Console.WriteLine($"{ok} de-identified, {failed} failed");
-            return failed == 0 ? 0 : 1;
+            Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions(DeidJsonContext.Default.Options) { WriteIndented = false, TypeInfoResolver = DeidJsonContext.Default }));
+            return summary.Written + summary.Quarantined == summary.Inputs ? 0 : 1;
         });
         return cmd;
     }

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ServerlessMed.Dicom;
+using ServerlessMed.Dicom.IO;
+
+namespace ServerlessMed.Deid.Batch;
+
+/// <summary>Why an input was quarantined (no PHI: position, codes, our messages, content hash).</summary>
+public sealed record QuarantineRecord(string Input, string Stage, string Code, string Message, long Bytes, string Sha256);
+
+/// <summary>The last line <c>smed deid</c> prints.</summary>
+public sealed record DeidBatchSummary(int Inputs, int Written, int Quarantined, double Seconds);
+
+/// <summary>De-identifies files and zip entries on local disk in parallel: each output goes to
+/// <c>{out}/{study'}/{series'}/{sop'}.dcm</c> with its audit JSON beside it; each input that cannot be de-identified
+/// is copied to <c>{quarantine}/{sha256}/original.bin</c> with <c>reason.json</c>, so written + quarantined =
+/// inputs. Memory stays bounded: pixel data and other large values are copied from input to output, not loaded.</summary>
+public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string quarantineDir)
+{
+    private int _written;
+    private int _quarantined;
+    private int _inputs;
+
+    public ZipLimits ZipLimits { get; init; } = new();
+
+    public int Parallelism { get; init; } = Environment.ProcessorCount * 2;
+
+    /// <summary>Problems in input order, as "input: message" lines (for stderr).</summary>
+    public ConcurrentBag<(string Input, string Message)> Problems { get; } = [];
+
+    public DeidBatchSummary Run(IReadOnlyList<string> paths)
+    {
+        var sw = Stopwatch.StartNew();
+        Directory.CreateDirectory(outDir);
+        Parallel.ForEach(paths.Select((p, i) => (Path: p, Label: $"#{i + 1}")), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, item =>
+        {
+            if (ZipExpander.IsZip(item.Path))
+            {
+                RunZip(item.Path, item.Label);
+            }
+            else
+            {
+                Interlocked.Increment(ref _inputs);
+                Process(item.Path, item.Label);
+            }
+        });
+        return new DeidBatchSummary(_inputs, _written, _quarantined, Math.Round(sw.Elapsed.TotalSeconds, 3));
+    }
+
+    private void RunZip(string zipPath, string label)
+    {
+        int count;
+        try
+        {
+            count = ZipExpander.Validate(zipPath, ZipLimits);
+        }
+        catch (ZipRejectedException e)
+        {
+            Interlocked.Increment(ref _inputs);
+            Quarantine(zipPath, label, "expand", e.Code, e.Message);
+            return;
+        }
+
+        Interlocked.Add(ref _inputs, count);
+        var scratch = Directory.CreateTempSubdirectory("smed-zip").FullName;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var entryLabel = $"{label}/{i + 1}";
+                var target = Path.Combine(scratch, $"{i}.dcm");
+                try
+                {
+                    ZipExpander.ExtractEntry(zipPath, i, target, ZipLimits);
+                }
+                catch (Exception e) when (e is ZipRejectedException or InvalidDataException or IOException)
+                {
+                    Quarantine(File.Exists(target) ? target : zipPath, entryLabel, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", e.Message);
+                    continue;
+                }
+
+                Process(target, entryLabel);
+                File.Delete(target);
+            }
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private void Process(string path, string label)
+    {
+        try
+        {
+            var file = DicomFile.Open(path, new DicomReaderOptions { SourceName = "input " + label });
+            var result = deidentifier.Deidentify(file);
+            var a = result.Audit;
+            var dir = Path.Combine(outDir, a.StudyInstanceUid, a.SeriesInstanceUid);
+            Directory.CreateDirectory(dir);
+            result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"));
+            File.WriteAllBytes(Path.Combine(dir, a.SopInstanceUid + ".audit.json"), JsonSerializer.SerializeToUtf8Bytes(a, DeidJsonContext.Default.DeidAuditRecord));
+            Interlocked.Increment(ref _written);
+        }
+        catch (Exception e) when (e is DicomException or DeidRejectedException or IOException or InvalidDataException)
+        {
+            Quarantine(path, label, "deid", CodeOf(e), e.Message);
+        }
+    }
+
+    private void Quarantine(string source, string label, string stage, string code, string message)
+    {
+        Problems.Add((label, message));
+        string sha;
+        long bytes;
+        using (var fs = File.OpenRead(source))
+        {
+            bytes = fs.Length;
+            sha = Convert.ToHexString(SHA256.HashData(fs)).ToLowerInvariant();
+        }
+
+        var dir = Path.Combine(quarantineDir, sha[..32]);
+        Directory.CreateDirectory(dir);
+        File.Copy(source, Path.Combine(dir, "original.bin"), overwrite: true);
+        var record = new QuarantineRecord(label, stage, code, message, bytes, sha);
+        File.WriteAllBytes(Path.Combine(dir, "reason.json"), JsonSerializer.SerializeToUtf8Bytes(record, DeidJsonContext.Default.QuarantineRecord));
+        Interlocked.Increment(ref _quarantined);
+    }
+
+    public static string CodeOf(Exception e) => e switch
+    {
+        DeidRejectedException r => r.Code,
+        DicomTruncatedException => "truncated",
+        DicomLimitExceededException => "limit-exceeded",
+        DicomFormatException => "not-dicom-or-malformed",
+        DicomValueException => "bad-value",
+        IOException => "io-error",
+        _ => "dicom-error",
+    };
+}

@@ -1,0 +1,14 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ServerlessMed.Deid.Batch;
+
+namespace ServerlessMed.Deid;
+
+/// <summary>Source-generated JSON for everything the de-identification path reads and writes, so it needs no runtime
+/// reflection (and works in a native-AOT build of smed).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(DeidAuditRecord))]
+[JsonSerializable(typeof(DeidPolicy))]
+[JsonSerializable(typeof(QuarantineRecord))]
+[JsonSerializable(typeof(DeidBatchSummary))]
+public sealed partial class DeidJsonContext : JsonSerializerContext;

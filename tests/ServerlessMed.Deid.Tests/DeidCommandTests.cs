@@ -1,0 +1,69 @@
+using System.IO.Compression;
+using System.Text.Json;
+using ServerlessMed.Testing;
+
+namespace ServerlessMed.Deid.Tests;
+
+/// <summary><c>smed deid</c> on a folder with good files, bad files and zips: everything is written or quarantined
+/// with a reason, zips are expanded unless they are bombs, and no input name reaches any output.</summary>
+public sealed class DeidCommandTests
+{
+    [Fact]
+    public void Every_input_is_written_or_quarantined_and_the_summary_says_so()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidcmd").FullName;
+        var input = Directory.CreateDirectory(Path.Combine(root, "in")).FullName;
+        File.Copy(Corpus.Get("pydicom/CT_small.dcm").FullPath, Path.Combine(input, "Doe^John_ct.dcm"));
+        File.Copy(Corpus.Get("pydicom/MR_truncated.dcm").FullPath, Path.Combine(input, "Doe^John_truncated.dcm"));
+        File.WriteAllText(Path.Combine(input, "Doe^John_notes.txt"), "not DICOM");
+        using (var zip = ZipFile.Open(Path.Combine(input, "Doe^John_study.zip"), ZipArchiveMode.Create))
+        {
+            zip.CreateEntryFromFile(Corpus.Get("pydicom/MR_small.dcm").FullPath, "Doe^John/mr.dcm");
+            using var w = new StreamWriter(zip.CreateEntry("Doe^John/readme.txt").Open());
+            w.Write("hello");
+        }
+
+        using (var bomb = ZipFile.Open(Path.Combine(input, "Roe^Richard.zip"), ZipArchiveMode.Create))
+        {
+            using var s = bomb.CreateEntry("zeros.dcm", CompressionLevel.SmallestSize).Open();
+            var zeros = new byte[1 << 20];
+            for (var i = 0; i < 64; i++)
+            {
+                s.Write(zeros);
+            }
+        }
+
+        var outDir = Path.Combine(root, "out");
+        var key = Path.Combine(root, "k");
+        File.WriteAllText(key, new string('a', 64));
+        var r = Smed.Run(["deid", input, outDir, "--key-file", key]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var summary = JsonDocument.Parse(r.StdOut.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal(6, summary.GetProperty("inputs").GetInt32());
+        Assert.Equal(2, summary.GetProperty("written").GetInt32());
+        Assert.Equal(4, summary.GetProperty("quarantined").GetInt32());
+        Assert.Equal(2, Directory.GetFiles(outDir, "*.dcm", SearchOption.AllDirectories).Length);
+
+        var quarantine = Path.Combine(root, "quarantine");
+        var reasons = Directory.GetFiles(quarantine, "reason.json", SearchOption.AllDirectories)
+            .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement).ToList();
+        Assert.Equal(["not-dicom-or-malformed", "not-dicom-or-malformed", "truncated", "zip-bomb"], reasons.Select(x => x.GetProperty("code").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(Directory.GetDirectories(quarantine), d => Assert.True(File.Exists(Path.Combine(d, "original.bin"))));
+        var truncated = Directory.GetDirectories(quarantine).Single(d => File.ReadAllText(Path.Combine(d, "reason.json")).Contains("truncated", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllBytes(Corpus.Get("pydicom/MR_truncated.dcm").FullPath), File.ReadAllBytes(Path.Combine(truncated, "original.bin")));
+
+        var everything = string.Join('\n', Directory.GetFiles(root, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(input, StringComparison.Ordinal))
+            .Select(f => f + "\n" + (f.EndsWith(".json", StringComparison.Ordinal) ? File.ReadAllText(f) : string.Empty))) + r.StdOut + r.StdErr;
+        Assert.DoesNotContain("Doe^John", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("Roe^Richard", everything, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Quarantine_inside_the_output_is_refused()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidcmd").FullName;
+        var r = Smed.Run(["deid", Corpus.Get("pydicom/CT_small.dcm").FullPath, Path.Combine(root, "out"), "--quarantine", Path.Combine(root, "out", "q"), "--key-file", Path.Combine(root, "k")]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("must not be inside OUT", r.StdErr, StringComparison.Ordinal);
+    }
+}
