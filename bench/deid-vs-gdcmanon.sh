@@ -67,6 +67,7 @@ PY
 
 measure() { # name, command... → seconds and peak RSS (KB)
   local name="$1"; shift
+  sync  # every tool starts with no dirty pages from the one before (writeback would otherwise bill the next one)
   /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" || { echo "$name failed: $(tail -3 "$work/err")" >&2; }
   tail -n 1 "$work/t"  # GNU time puts "Command exited with non-zero status" first when a run fails
 }
