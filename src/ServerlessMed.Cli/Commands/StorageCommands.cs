@@ -85,7 +85,8 @@ internal static class StorageCommands
         var models = new Option<string?>("--models") { Description = "models folder (default: $SMED_MODELS, else models/)" };
         var once = new Option<bool>("--once") { Description = "stop when idle instead of polling forever" };
         var noGeneration = new Option<bool>("--no-generation") { Description = "run ingest only (the GPU worker runs generation)" };
-        var cmd = new Command("run", "Run the local event source and the pipeline stages against a storage account") { connection, keyFile, policy, models, once, noGeneration };
+        var lease = new Option<int>("--lease") { Description = "message lease in seconds (a crashed runner's messages come back after this)", DefaultValueFactory = _ => 60 };
+        var cmd = new Command("run", "Run the local event source and the pipeline stages against a storage account") { connection, keyFile, policy, models, once, noGeneration, lease };
         cmd.SetAction(async (parse, ct) =>
         {
             var cs = Connection(parse, connection);
@@ -98,16 +99,18 @@ internal static class StorageCommands
             using var logging = CliEnvironment.Logging(verbose: true);
             using var host = PipelineHost.Create(new PipelineHostOptions
             {
-                Storage = new TenantStorageOptions { ConnectionString = cs },
+                Storage = new TenantStorageOptions { ConnectionString = cs, Lease = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(lease))) },
                 Key = CliEnvironment.Key(parse.GetValue(keyFile)),
                 Policy = CliEnvironment.Policy(parse.GetValue(policy)),
                 EncoderFolder = Path.Combine(root, "encoders", "tiny-gray"),
                 DiffusionFolder = parse.GetValue(noGeneration) ? null : Path.Combine(root, "diffusion", "tiny-sd"),
             }, logging.CreateLogger("smed.run"));
-            await host.Storage.EnsureCreatedAsync(ct);
+            // A storage outage (account restarting, network) is waited out with back-off instead of ending the run.
+            var retry = Resilience.Storage(logging.CreateLogger("smed.run"));
+            await retry.ExecuteAsync(async t => await host.Storage.EnsureCreatedAsync(t), ct);
             do
             {
-                await host.RunUntilIdleAsync(!parse.GetValue(noGeneration), null, ct);
+                await retry.ExecuteAsync(async t => await host.RunUntilIdleAsync(!parse.GetValue(noGeneration), null, t), ct);
                 if (!parse.GetValue(once))
                 {
                     await Task.Delay(TimeSpan.FromSeconds(2), ct);

@@ -48,12 +48,17 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         return null;
     }
 
-    public static async Task<AzuriteLauncher> StartAsync(string searchFrom, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static Task<AzuriteLauncher> StartAsync(string searchFrom, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        StartAsync(searchFrom, new AzuriteStartOptions(), timeout, cancellationToken);
+
+    /// <summary>Starts Azurite; with <see cref="AzuriteStartOptions.Location"/> its data persists in that folder (so a
+    /// stop and a start on the same ports is a storage outage, not a new account), otherwise it lives in memory.</summary>
+    public static async Task<AzuriteLauncher> StartAsync(string searchFrom, AzuriteStartOptions start, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var script = FindAzurite(searchFrom) ?? FindAzurite(AppContext.BaseDirectory)
             ?? throw new AzuriteException("Azurite is not installed in this repository: run `npm ci` in the repository root (scripts/demo.sh and scripts/test.sh do)");
-        var blobPort = FreePort();
-        var queuePort = FreePort();
+        var blobPort = start.BlobPort ?? FreePort();
+        var queuePort = start.QueuePort ?? FreePort();
         var tablePort = FreePort();
         var workDir = Path.Combine(Path.GetTempPath(), "smed-azurite-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workDir);
@@ -65,13 +70,14 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        string[] persistence = start.Location is null ? ["--inMemoryPersistence"] : ["--location", start.Location];
         foreach (var a in new[]
         {
-            script, "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            script, "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
+        }.Concat(persistence))
         {
             psi.ArgumentList.Add(a);
         }
@@ -127,6 +133,30 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
         await launcher.DisposeAsync().ConfigureAwait(false);
         throw new AzuriteException("Azurite did not open its ports within the time limit");
+    }
+
+    /// <summary>Stops Azurite the way a service stops (SIGINT: it saves its data first), waiting for it to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var signal = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await signal.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
     }
 
     /// <summary>Stops Azurite (used by tests that simulate the storage service going away).</summary>
@@ -186,3 +216,6 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 }
 
 public sealed class AzuriteException(string message) : Exception(message);
+
+/// <summary>Where Azurite keeps its data (null: in memory) and which ports it listens on (null: free ones).</summary>
+public sealed record AzuriteStartOptions(string? Location = null, int? BlobPort = null, int? QueuePort = null);

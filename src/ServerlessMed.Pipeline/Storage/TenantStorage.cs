@@ -12,14 +12,24 @@ public sealed class TenantStorage
     {
         Options = options;
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var blobOptions = new BlobClientOptions();
+        // The SDK retries a failed request briefly (a blip); a longer outage surfaces and the callers' back-off
+        // (Resilience.Storage) waits it out with a log line, instead of every request hanging for half a minute.
+        foreach (var retry in new[] { queueOptions.Retry, blobOptions.Retry })
+        {
+            retry.MaxRetries = options.RequestRetries;
+            retry.Delay = TimeSpan.FromMilliseconds(400);
+            retry.MaxDelay = TimeSpan.FromSeconds(4);
+        }
+
         if (options.ConnectionString is { Length: > 0 } cs)
         {
-            Blobs = new BlobServiceClient(cs);
+            Blobs = new BlobServiceClient(cs, blobOptions);
             QueueService = new QueueServiceClient(cs, queueOptions);
         }
         else if (options.BlobServiceUri is not null && options.QueueServiceUri is not null && credential is not null)
         {
-            Blobs = new BlobServiceClient(options.BlobServiceUri, credential);
+            Blobs = new BlobServiceClient(options.BlobServiceUri, credential, blobOptions);
             QueueService = new QueueServiceClient(options.QueueServiceUri, credential, queueOptions);
         }
         else

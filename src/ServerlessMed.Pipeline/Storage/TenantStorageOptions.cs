@@ -31,6 +31,13 @@ public sealed class TenantStorageOptions
     /// <summary>Deliveries of one message before it moves to the queue's "-poison" queue.</summary>
     public int MaxDeliveryCount { get; init; } = 5;
 
+    /// <summary>How long a received message stays invisible; renewed every third of it while a job runs, so a
+    /// crashed runner's messages come back after at most this long.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Retries of one storage request by the SDK before the error reaches the pipeline's own back-off.</summary>
+    public int RequestRetries { get; init; } = 3;
+
     /// <summary>Keep raw uploads after successful processing (policy keepRaw).</summary>
     public bool KeepRaw { get; init; }
 
