@@ -4,9 +4,13 @@ using ServerlessMed.Functions;
 using ServerlessMed.Pipeline;
 using ServerlessMed.Pipeline.Messaging;
 using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Pipeline.Telemetry;
 
 // The Functions host starts this executable and sends each invocation to http://127.0.0.1:{port}/{function}.
 var builder = WebApplication.CreateSlimBuilder(args);
+// Traces and metrics to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set, else to the console.
+using var telemetry = TelemetryExport.Start("serverlessmed-functions", console: true);
+builder.Logging.AddServerlessMedTelemetry();
 var port = Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT") ?? "8080";
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.Services.AddSingleton(sp =>

@@ -3,8 +3,12 @@ using ServerlessMed.GpuWorker;
 using ServerlessMed.Inference.Onnx;
 using ServerlessMed.Pipeline;
 using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Pipeline.Telemetry;
 
 var builder = WebApplication.CreateSlimBuilder(args);
+// Traces and metrics to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set, else to the console.
+using var telemetry = TelemetryExport.Start("serverlessmed-gpu-worker", console: true);
+builder.Logging.AddServerlessMedTelemetry();
 builder.WebHost.UseUrls(builder.Configuration["SMED_HEALTH_URL"] ?? "http://0.0.0.0:8080");
 // SIGTERM: the worker stops taking messages and abandons the running one within this grace (Container Apps sends
 // SIGTERM and waits terminationGracePeriodSeconds before SIGKILL; see infra/).

@@ -97,6 +97,8 @@ internal static class StorageCommands
 
             var root = CliEnvironment.ModelsRoot(parse.GetValue(models));
             using var logging = CliEnvironment.Logging(verbose: true);
+            // Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set; console spans only with SMED_TELEMETRY=console.
+            using var telemetry = Pipeline.Telemetry.TelemetryExport.Start("smed-run", console: Environment.GetEnvironmentVariable("SMED_TELEMETRY") == "console");
             using var host = PipelineHost.Create(new PipelineHostOptions
             {
                 Storage = new TenantStorageOptions { ConnectionString = cs, Lease = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(lease))) },

@@ -29,7 +29,9 @@ public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueu
                 continue;
             }
 
-            var ev = BlobCreatedEvent.For(storage.Options.Uploads, item.Name, container.GetBlobClient(item.Name).Uri, item.Properties.ContentLength ?? 0, version);
+            // Each upload starts its own trace here (in Azure, Event Grid's delivery starts it).
+            using var span = Telemetry.PipelineTelemetry.Source.StartActivity("upload announced", System.Diagnostics.ActivityKind.Producer, parentContext: default);
+            var ev = BlobCreatedEvent.For(storage.Options.Uploads, item.Name, container.GetBlobClient(item.Name).Uri, item.Properties.ContentLength ?? 0, version, span?.Id);
             await ingestQueue.SendAsync(ev.ToJson(), cancellationToken).ConfigureAwait(false);
             announced[item.Name] = version;
             sent++;

@@ -31,6 +31,11 @@ public sealed class BlobCreatedEvent
     [JsonPropertyName("metadataVersion")]
     public string MetadataVersion { get; init; } = "1";
 
+    /// <summary>W3C trace context (not part of Event Grid's schema: only our local event source sets it).</summary>
+    [JsonPropertyName("traceparent")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
+
     [JsonPropertyName("data")]
     public required BlobCreatedData Data { get; init; }
 
@@ -62,9 +67,10 @@ public sealed class BlobCreatedEvent
         return (Subject[(i + marker.Length)..j], Subject[(j + "/blobs/".Length)..]);
     }
 
-    public static BlobCreatedEvent For(string container, string blob, Uri url, long length, string etag) => new()
+    public static BlobCreatedEvent For(string container, string blob, Uri url, long length, string etag, string? traceParent = null) => new()
     {
         Id = Guid.NewGuid().ToString(),
+        TraceParent = traceParent,
         Subject = $"/blobServices/default/containers/{container}/blobs/{blob}",
         EventTime = DateTimeOffset.UtcNow,
         Data = new BlobCreatedData { Url = url.ToString(), ContentLength = length, ETag = etag, Api = "PutBlob", BlobType = "BlockBlob" },

@@ -11,6 +11,10 @@ public sealed record GenerationMessage
 
     public required string RequestId { get; init; }
 
+    /// <summary>W3C trace context of the ingest that produced the request (one trace from upload to images).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("traceparent")]
+    public string? TraceParent { get; init; }
+
     /// <summary>Tenant the request belongs to (informational; the queue itself is per tenant).</summary>
     public string? Tenant { get; init; }
 

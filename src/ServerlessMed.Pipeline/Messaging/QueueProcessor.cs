@@ -58,6 +58,7 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
             return;
         }
 
+        using var span = Telemetry.PipelineTelemetry.StartProcessing(queue.Name, received.Id, received.Body);
         var lease = new LeaseKeeper(queue, received, Lease, RenewEvery ?? Lease / 3, logger);
         try
         {
@@ -75,6 +76,7 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
         catch (Exception e)
         {
             await lease.StopAsync().ConfigureAwait(false);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.GetType().Name);
             if (classify(e) == FailureKind.Permanent)
             {
                 logger.LogError("message {MessageId} on {Queue} failed permanently ({Error}): moved to poison", received.Id, queue.Name, e.GetType().Name);

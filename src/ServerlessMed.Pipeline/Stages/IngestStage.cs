@@ -220,6 +220,7 @@ public sealed class IngestStage
         return new GenerationMessage
         {
             RequestId = id,
+            TraceParent = Telemetry.PipelineTelemetry.CurrentTraceParent,
             StudyUid = audit.StudyInstanceUid,
             SeriesUid = audit.SeriesInstanceUid,
             SopUid = audit.SopInstanceUid,

@@ -10,11 +10,19 @@ public sealed class StageMetrics
     private readonly ConcurrentDictionary<string, long> _ticks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _quarantineReasons = new(StringComparer.Ordinal);
 
-    public void Increment(string counter, long by = 1) => _counts.AddOrUpdate(counter, by, (_, v) => v + by);
+    public void Increment(string counter, long by = 1)
+    {
+        _counts.AddOrUpdate(counter, by, (_, v) => v + by);
+        Telemetry.PipelineTelemetry.Count(counter, by);
+    }
 
     public long Get(string counter) => _counts.GetValueOrDefault(counter);
 
-    public void AddTime(string stage, TimeSpan elapsed) => _ticks.AddOrUpdate(stage, elapsed.Ticks, (_, v) => v + elapsed.Ticks);
+    public void AddTime(string stage, TimeSpan elapsed)
+    {
+        _ticks.AddOrUpdate(stage, elapsed.Ticks, (_, v) => v + elapsed.Ticks);
+        Telemetry.PipelineTelemetry.StageTime(stage, elapsed);
+    }
 
     public TimeSpan Time(string stage) => TimeSpan.FromTicks(_ticks.GetValueOrDefault(stage));
 
@@ -24,10 +32,16 @@ public sealed class StageMetrics
 
     public IDisposable Measure(string stage) => new Timer(this, stage);
 
+    /// <summary>Times a stage into the table and the histogram, inside a span named after the stage.</summary>
     private sealed class Timer(StageMetrics metrics, string stage) : IDisposable
     {
         private readonly Stopwatch _sw = Stopwatch.StartNew();
+        private readonly Activity? _span = Telemetry.PipelineTelemetry.Source.StartActivity("smed." + stage);
 
-        public void Dispose() => metrics.AddTime(stage, _sw.Elapsed);
+        public void Dispose()
+        {
+            metrics.AddTime(stage, _sw.Elapsed);
+            _span?.Dispose();
+        }
     }
 }
