@@ -7,6 +7,8 @@ using ServerlessMed.Dicom;
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- codec        BenchmarkDotNet suite
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- generate MODEL_DIR [STEPS] [REPEATS] [Auto|Cpu|Cuda]
 //       pipeline time over raw ONNX session time per scheduler, steps/s, batch 1 vs 4 (bench/generation-glue.sh)
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- pipeline-load [COUNT] [MODELS_DIR]
+//       COUNT re-stamped instances through Azurite + ingest: instances/s, p50/p95 upload→embedding (bench/pipeline-load.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- convert-all IN_LIST OUT_DIR
 //       rewrite every file listed in IN_LIST (one path a line) in one process: our side of bench/codec-vs-dcmconv.sh
 if (args.Length > 0 && args[0] == "convert-all")
@@ -25,6 +27,12 @@ if (args.Length > 0 && args[0] == "convert-all")
 
     Console.WriteLine($"{files.Count} files, {bytes} bytes, {sw.Elapsed.TotalSeconds:0.000} s in-process");
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "pipeline-load")
+{
+    // pipeline-load [COUNT] [MODELS_DIR]
+    return await PipelineLoadBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000, args.Length > 2 ? args[2] : Path.Combine(Path.GetDirectoryName(CorpusFiles.Root)!, "..", "main", "models"));
 }
 
 if (args.Length > 0 && args[0] == "generate")
@@ -46,5 +54,5 @@ if (args.Length > 0 && args[0] == "codec")
     return 0;
 }
 
-Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | convert-all LIST OUT_DIR | generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER]");
+Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | convert-all LIST OUT_DIR | generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER] | pipeline-load [COUNT] [MODELS_DIR]");
 return 2;

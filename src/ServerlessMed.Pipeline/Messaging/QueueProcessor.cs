@@ -27,6 +27,9 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
 
     public int BatchSize { get; init; } = 16;
 
+    /// <summary>Messages of a batch handled at once (the handler must be thread-safe when above 1).</summary>
+    public int Concurrency { get; init; } = 1;
+
     /// <summary>Called before a message is dead-lettered: (message, reason, exception or null).</summary>
     public Func<JobMessage, string, Exception?, CancellationToken, Task>? OnDeadLetter { get; init; }
 
@@ -35,6 +38,13 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
     public async Task<int> ProcessAvailableAsync(CancellationToken cancellationToken = default)
     {
         var messages = await queue.ReceiveAsync(BatchSize, Lease, cancellationToken).ConfigureAwait(false);
+        if (Concurrency > 1 && messages.Count > 1)
+        {
+            // Messages not started when cancellation comes stay leased and return when the lease ends.
+            await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, (m, ct) => new ValueTask(ProcessOneAsync(m, ct))).ConfigureAwait(false);
+            return messages.Count;
+        }
+
         for (var i = 0; i < messages.Count; i++)
         {
             if (cancellationToken.IsCancellationRequested)

@@ -35,6 +35,9 @@ public sealed class TenantStorageOptions
     /// crashed runner's messages come back after at most this long.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Ingest messages handled at once: downloads and uploads wait on the network, so more than the cores.</summary>
+    public int IngestConcurrency { get; init; } = Environment.ProcessorCount * 4;
+
     /// <summary>Retries of one storage request by the SDK before the error reaches the pipeline's own back-off.</summary>
     public int RequestRetries { get; init; } = 3;
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Pipeline load on Azurite: COUNT instances (corpus images re-stamped with fresh UIDs) uploaded while a runner
+# (local event source + ingest: de-identify, encode with the test encoder) processes them; prints instances/s and
+# p50/p95 upload→embedding latency. Goal on a 2-core machine: >= 100 instances/s, p95 <= 2 s.
+#   bench/pipeline-load.sh [COUNT]     (default 1000)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+[ -x "$repo/node_modules/.bin/azurite" ] || (cd "$repo" && npm ci --silent)
+[ -f "$repo/models/encoders/tiny-gray/model.json" ] || /usr/bin/python3 "$repo/scripts/make-test-models.py" >/dev/null
+dotnet run -c Release --project "$repo/bench/ServerlessMed.Benchmarks" -- pipeline-load "${1:-1000}" "$repo/models"
