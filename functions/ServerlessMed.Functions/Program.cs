@@ -26,6 +26,8 @@ builder.Services.AddSingleton(sp =>
             : TenantKey.LoadOrCreate(config["SMED_KEY_FILE"], createIfMissing: false),
         Policy = config["SMED_POLICY"] is { Length: > 0 } p ? DeidPolicy.Load(p) : DeidPolicy.Default,
         EncoderFolder = Path.Combine(models, "encoders", "tiny-gray"),
+        // Service Bus in Azure (SMED_SERVICEBUS_NAMESPACE), the storage account's queue otherwise.
+        GenerationQueue = PipelineHostOptions.ServiceBusFromEnvironment(),
     }, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ServerlessMed.Functions"));
 });
 

@@ -37,6 +37,8 @@ builder.Services.AddSingleton(sp => PipelineHost.Create(new PipelineHostOptions
     // The worker never de-identifies; it needs no real tenant key.
     Key = new TenantKey(new byte[32]),
     DiffusionFolder = diffusionFolder,
+    // Service Bus in Azure (SMED_SERVICEBUS_NAMESPACE), the storage account's queue otherwise.
+    GenerationQueue = PipelineHostOptions.ServiceBusFromEnvironment(),
     Onnx = new OnnxSessionOptions
     {
         Provider = Enum.Parse<ExecutionProviderPreference>(config["SMED_EXECUTION_PROVIDER"] ?? "Auto", ignoreCase: true),

@@ -45,6 +45,29 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
   }
 }
 
+// The REST data plane has no dead-letter operation: the worker moves poison requests here, reason as a property.
+resource poisonQueue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: namespace
+  name: 'generation-poison'
+  properties: {
+    lockDuration: lockDuration
+    maxDeliveryCount: maxDeliveryCount
+    deadLetteringOnMessageExpiration: true
+    defaultMessageTimeToLive: 'P14D'
+    enablePartitioning: false
+  }
+}
+
+resource workerPoisonSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(workerIdentityName)) {
+  name: guid(poisonQueue.id, workerIdentity.id, roles.serviceBusDataSender)
+  scope: poisonQueue
+  properties: {
+    principalId: workerIdentity!.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+  }
+}
+
 resource functionsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(queue.id, functionsIdentity.id, roles.serviceBusDataSender)
   scope: queue

@@ -16,7 +16,7 @@ namespace ServerlessMed.Pipeline;
 /// The CLI, the Functions handler and the GPU worker each build one and call the parts they run.</summary>
 public sealed class PipelineHost : IDisposable
 {
-    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, DiffusionModel? diffusion, ILogger logger, StageMetrics metrics, Deidentifier deidentifier)
+    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, DiffusionModel? diffusion, ILogger logger, StageMetrics metrics, Deidentifier deidentifier, IJobQueue? generationQueue)
     {
         Storage = storage;
         Policy = policy;
@@ -24,7 +24,7 @@ public sealed class PipelineHost : IDisposable
         Diffusion = diffusion;
         Metrics = metrics;
         IngestQueue = new StorageJobQueue(storage.Queue(storage.Options.IngestQueue), storage.Queue(storage.Options.IngestQueue + "-poison"));
-        GenerationQueue = new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
+        GenerationQueue = generationQueue ?? new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
         EventSource = new LocalEventSource(storage, IngestQueue);
         Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics);
         Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
@@ -69,7 +69,7 @@ public sealed class PipelineHost : IDisposable
         var encoder = options.EncoderFolder is { } ef ? new ImageEncoder(ef, factory) : null;
         var diffusion = options.DiffusionFolder is { } df ? new DiffusionModel(df, factory) : null;
         var deid = new Deidentifier(options.Key, options.Policy);
-        return new PipelineHost(new TenantStorage(options.Storage), options.Policy, encoder, diffusion, logger, new StageMetrics(), deid);
+        return new PipelineHost(new TenantStorage(options.Storage), options.Policy, encoder, diffusion, logger, new StageMetrics(), deid, options.GenerationQueue);
     }
 
     /// <summary>Runs the local event source and both stages until nothing is left to do: no uploads, empty queues.</summary>
@@ -138,4 +138,22 @@ public sealed class PipelineHostOptions
     public string? DiffusionFolder { get; init; }
 
     public OnnxSessionOptions Onnx { get; init; } = new();
+
+    /// <summary>The generation queue's transport; null: the tenant storage account's queue. In Azure the hosts pass
+    /// a <see cref="ServiceBusJobQueue"/> (see <see cref="ServiceBusFromEnvironment"/>).</summary>
+    public IJobQueue? GenerationQueue { get; init; }
+
+    /// <summary>The Service Bus generation queue when SMED_SERVICEBUS_NAMESPACE is set (the hosts' app settings in
+    /// Azure), authenticated with the managed identity AZURE_CLIENT_ID; else null.</summary>
+    public static IJobQueue? ServiceBusFromEnvironment(string queue = "generation")
+    {
+        if (Environment.GetEnvironmentVariable("SMED_SERVICEBUS_NAMESPACE") is not { Length: > 0 } ns)
+        {
+            return null;
+        }
+
+        var endpoint = new Uri(ns.Contains('.', StringComparison.Ordinal) ? $"https://{ns}/" : $"https://{ns}.servicebus.windows.net/");
+        var credential = new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions { ManagedIdentityClientId = Environment.GetEnvironmentVariable("AZURE_CLIENT_ID") });
+        return new ServiceBusJobQueue(new ServiceBusOptions { Endpoint = endpoint, Queue = queue, Credential = credential });
+    }
 }

@@ -95,7 +95,10 @@ public sealed class SecurityPropertyTests
         }
 
         Assert.Contains("ingest", storageTemplate["variables"]!["queues"]!.AsArray().Select(n => (string?)n));
-        Assert.EndsWith("'generation')]", (string?)Bicep.OfType(Template, "Microsoft.ServiceBus/namespaces/queues").Single()["name"], StringComparison.Ordinal);
+        var sbQueues = Bicep.OfType(Template, "Microsoft.ServiceBus/namespaces/queues").Select(q => (string?)q["name"]).ToList();
+        Assert.Equal(2, sbQueues.Count);
+        Assert.Contains(sbQueues, n => n!.EndsWith("'generation')]", StringComparison.Ordinal));
+        Assert.Contains(sbQueues, n => n!.EndsWith("'generation-poison')]", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -104,10 +107,13 @@ public sealed class SecurityPropertyTests
         var ns = Bicep.OfType(Template, "Microsoft.ServiceBus/namespaces").Single()["properties"]!;
         Assert.True((bool)ns["disableLocalAuth"]!);
         Assert.Equal("1.2", (string?)ns["minimumTlsVersion"]);
-        var q = Bicep.OfType(Template, "Microsoft.ServiceBus/namespaces/queues").Single()["properties"]!;
-        Assert.True((bool)q["deadLetteringOnMessageExpiration"]!);
-        Assert.NotNull(q["maxDeliveryCount"]);
-        Assert.NotNull(q["lockDuration"]);
+        foreach (var queue in Bicep.OfType(Template, "Microsoft.ServiceBus/namespaces/queues"))
+        {
+            var q = queue["properties"]!;
+            Assert.True((bool)q["deadLetteringOnMessageExpiration"]!);
+            Assert.NotNull(q["maxDeliveryCount"]);
+            Assert.NotNull(q["lockDuration"]);
+        }
     }
 
     [Fact]
