@@ -5,6 +5,9 @@ public enum IngestStatus
     /// <summary>De-identified; embedded and enqueued where the instance has pixels.</summary>
     Processed,
 
+    /// <summary>A zip: its entries were ingested one by one (each with its own receipt).</summary>
+    Expanded,
+
     /// <summary>Could not be processed: in quarantine with a reason.</summary>
     Quarantined,
 

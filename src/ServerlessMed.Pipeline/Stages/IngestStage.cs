@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Logging;
 using ServerlessMed.Deid;
+using ServerlessMed.Deid.Batch;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Imaging;
@@ -78,77 +79,12 @@ public sealed class IngestStage
 
             var qid = StorageLayout.QuarantineId(name, etag.ToString());
             var size = new FileInfo(temp).Length;
-            DeidResult result;
-            DicomFile input;
-            try
+            if (ZipExpander.IsZip(temp))
             {
-                using (_metrics.Measure("deid"))
-                {
-                    input = DicomFile.Open(temp, new DicomReaderOptions { SourceName = "upload " + qid });
-                    result = _deidentifier.Deidentify(input);
-                    result.File.Save(deidTemp);
-                }
-            }
-            catch (Exception e) when (e is DicomException or DeidRejectedException)
-            {
-                return await QuarantineAsync(qid, temp, "deid", e is DeidRejectedException r ? r.Code : CodeOf(e), e.Message, size, ev.Id, name, etag, cancellationToken).ConfigureAwait(false);
+                return await HandleZipAsync(temp, qid, size, ev.Id, name, etag, cancellationToken).ConfigureAwait(false);
             }
 
-            var audit = result.Audit;
-            var ds = result.File.Dataset;
-            var hasPixels = ds.Contains(DicomTag.PixelData) || ds.Contains(DicomTag.FloatPixelData) || ds.Contains(DicomTag.DoubleFloatPixelData);
-            float[][]? embeddings = null;
-            if (hasPixels && _encoder is not null)
-            {
-                try
-                {
-                    using (_metrics.Measure("encode"))
-                    {
-                        embeddings = Encode(result.File);
-                    }
-                }
-                catch (Exception e) when (e is PixelDataException or DicomException)
-                {
-                    return await QuarantineAsync(qid, temp, "encode", e is PixelDataException p ? p.Code : CodeOf(e), e.Message, size, ev.Id, name, etag, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            string? requestId = null;
-            var duplicate = false;
-            using (_metrics.Measure("write"))
-            {
-                var deidName = StorageLayout.DeidInstance(audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid);
-                duplicate = !await _storage.WriteOnceAsync(_storage.Options.Deid, deidName, deidTemp, "application/dicom", cancellationToken).ConfigureAwait(false);
-                if (embeddings is not null)
-                {
-                    await WriteEmbeddingAsync(audit, embeddings, cancellationToken).ConfigureAwait(false);
-                }
-
-                await _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.Audit(audit.StudyInstanceUid, audit.SopInstanceUid), BinaryData.FromString(JsonSerializer.Serialize(audit, Json)), "application/json", cancellationToken).ConfigureAwait(false);
-
-                if (hasPixels && embeddings is not null && WantsGeneration(audit.Modality))
-                {
-                    var message = BuildGenerationMessage(ds, audit, deidName);
-                    requestId = message.RequestId;
-                    await _generationQueue.SendAsync(message.ToJson(), cancellationToken).ConfigureAwait(false);
-                    _metrics.Increment("generation-requests");
-                }
-            }
-
-            await WriteReceiptAsync(new UploadReceipt(qid, "processed", audit.StudyInstanceUid, audit.SopInstanceUid, duplicate, null, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
-            if (!_storage.Options.KeepRaw)
-            {
-                await blob.DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-
-            _metrics.Increment("deidentified");
-            if (embeddings is not null)
-            {
-                _metrics.Increment("embedded");
-            }
-
-            _logger.LogInformation("de-identified instance {SopUid} of study {StudyUid}{Embedded}", audit.SopInstanceUid, audit.StudyInstanceUid, embeddings is null ? string.Empty : ", embedded");
-            return new IngestOutcome(IngestStatus.Processed, audit.StudyInstanceUid, audit.SopInstanceUid, embeddings is not null, requestId);
+            return await ProcessInstanceAsync(temp, deidTemp, qid, size, ev.Id, name, etag, deleteUpload: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -156,6 +92,134 @@ public sealed class IngestStage
             TryDelete(deidTemp);
         }
     }
+
+    /// <summary>A zip upload: checked against the limits first (a bomb is quarantined whole, never expanded), then
+    /// each entry expanded to a scratch file while streaming and ingested as an instance with its own receipt
+    /// ("{upload}#{n}"); the zip is deleted after its last entry.</summary>
+    private async Task<IngestOutcome> HandleZipAsync(string temp, string qid, long size, string eventId, string name, ETag etag, CancellationToken cancellationToken)
+    {
+        int count;
+        try
+        {
+            count = ZipExpander.Validate(temp, _storage.Options.ZipLimits);
+        }
+        catch (ZipRejectedException e)
+        {
+            return await QuarantineAsync(qid, temp, "expand", e.Code, e.Message, size, eventId, name, etag, deleteUpload: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var entryQid = StorageLayout.QuarantineId($"{name}#{i + 1}", etag.ToString());
+            var entry = $"{temp}.{i}";
+            try
+            {
+                try
+                {
+                    ZipExpander.ExtractEntry(temp, i, entry, _storage.Options.ZipLimits);
+                }
+                catch (Exception e) when (e is ZipRejectedException or InvalidDataException)
+                {
+                    await QuarantineAsync(entryQid, File.Exists(entry) ? entry : temp, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", e.Message, size, eventId, name, etag, deleteUpload: false, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await ProcessInstanceAsync(entry, entry + ".deid", entryQid, new FileInfo(entry).Length, eventId, name, etag, deleteUpload: false, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                TryDelete(entry);
+                TryDelete(entry + ".deid");
+            }
+        }
+
+        await WriteReceiptAsync(new UploadReceipt(qid, "expanded", null, null, false, null, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+        if (!_storage.Options.KeepRaw)
+        {
+            await DeleteUploadAsync(name, etag, cancellationToken).ConfigureAwait(false);
+        }
+
+        _logger.LogInformation("expanded zip upload {QuarantineId}: {Count} entries", qid, count);
+        return new IngestOutcome(IngestStatus.Expanded, QuarantineId: qid);
+    }
+
+    private async Task<IngestOutcome> ProcessInstanceAsync(string temp, string deidTemp, string qid, long size, string eventId, string name, ETag etag, bool deleteUpload, CancellationToken cancellationToken)
+    {
+        DeidResult result;
+        DicomFile input;
+        try
+        {
+            using (_metrics.Measure("deid"))
+            {
+                input = DicomFile.Open(temp, new DicomReaderOptions { SourceName = "upload " + qid });
+                result = _deidentifier.Deidentify(input);
+                result.File.Save(deidTemp);
+            }
+        }
+        catch (Exception e) when (e is DicomException or DeidRejectedException)
+        {
+            return await QuarantineAsync(qid, temp, "deid", e is DeidRejectedException r ? r.Code : CodeOf(e), e.Message, size, eventId, name, etag, deleteUpload, cancellationToken).ConfigureAwait(false);
+        }
+
+        var audit = result.Audit;
+        var ds = result.File.Dataset;
+        var hasPixels = ds.Contains(DicomTag.PixelData) || ds.Contains(DicomTag.FloatPixelData) || ds.Contains(DicomTag.DoubleFloatPixelData);
+        float[][]? embeddings = null;
+        if (hasPixels && _encoder is not null)
+        {
+            try
+            {
+                using (_metrics.Measure("encode"))
+                {
+                    embeddings = Encode(result.File);
+                }
+            }
+            catch (Exception e) when (e is PixelDataException or DicomException)
+            {
+                return await QuarantineAsync(qid, temp, "encode", e is PixelDataException p ? p.Code : CodeOf(e), e.Message, size, eventId, name, etag, deleteUpload, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        string? requestId = null;
+        var duplicate = false;
+        using (_metrics.Measure("write"))
+        {
+            var deidName = StorageLayout.DeidInstance(audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid);
+            duplicate = !await _storage.WriteOnceAsync(_storage.Options.Deid, deidName, deidTemp, "application/dicom", cancellationToken).ConfigureAwait(false);
+            if (embeddings is not null)
+            {
+                await WriteEmbeddingAsync(audit, embeddings, cancellationToken).ConfigureAwait(false);
+            }
+
+            await _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.Audit(audit.StudyInstanceUid, audit.SopInstanceUid), BinaryData.FromString(JsonSerializer.Serialize(audit, Json)), "application/json", cancellationToken).ConfigureAwait(false);
+
+            if (hasPixels && embeddings is not null && WantsGeneration(audit.Modality))
+            {
+                var message = BuildGenerationMessage(ds, audit, deidName);
+                requestId = message.RequestId;
+                await _generationQueue.SendAsync(message.ToJson(), cancellationToken).ConfigureAwait(false);
+                _metrics.Increment("generation-requests");
+            }
+        }
+
+        await WriteReceiptAsync(new UploadReceipt(qid, "processed", audit.StudyInstanceUid, audit.SopInstanceUid, duplicate, null, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
+        if (deleteUpload && !_storage.Options.KeepRaw)
+        {
+            await DeleteUploadAsync(name, etag, cancellationToken).ConfigureAwait(false);
+        }
+
+        _metrics.Increment("deidentified");
+        if (embeddings is not null)
+        {
+            _metrics.Increment("embedded");
+        }
+
+        _logger.LogInformation("de-identified instance {SopUid} of study {StudyUid}{Embedded}", audit.SopInstanceUid, audit.StudyInstanceUid, embeddings is null ? string.Empty : ", embedded");
+        return new IngestOutcome(IngestStatus.Processed, audit.StudyInstanceUid, audit.SopInstanceUid, embeddings is not null, requestId);
+    }
+
+    private Task DeleteUploadAsync(string name, ETag etag, CancellationToken ct) =>
+        _storage.Container(_storage.Options.Uploads).GetBlobClient(name).DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: ct);
 
     private float[][] Encode(DicomFile file)
     {
@@ -233,14 +297,14 @@ public sealed class IngestStage
         };
     }
 
-    private async Task<IngestOutcome> QuarantineAsync(string qid, string path, string stage, string code, string message, long size, string eventId, string uploadName, ETag etag, CancellationToken ct)
+    private async Task<IngestOutcome> QuarantineAsync(string qid, string path, string stage, string code, string message, long size, string eventId, string uploadName, ETag etag, bool deleteUpload, CancellationToken ct)
     {
         var reason = new QuarantineReason(qid, stage, code, message, size, DateTimeOffset.UtcNow, eventId);
         await _quarantine.WriteAsync(qid, path, reason, ct).ConfigureAwait(false);
         await WriteReceiptAsync(new UploadReceipt(qid, "quarantined", null, null, false, code, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
-        if (!_storage.Options.KeepRaw)
+        if (deleteUpload && !_storage.Options.KeepRaw)
         {
-            await _storage.Container(_storage.Options.Uploads).GetBlobClient(uploadName).DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: ct).ConfigureAwait(false);
+            await DeleteUploadAsync(uploadName, etag, ct).ConfigureAwait(false);
         }
 
         _metrics.Increment("quarantined");

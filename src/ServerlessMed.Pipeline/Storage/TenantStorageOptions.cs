@@ -38,6 +38,9 @@ public sealed class TenantStorageOptions
     /// <summary>Ingest messages handled at once: downloads and uploads wait on the network, so more than the cores.</summary>
     public int IngestConcurrency { get; init; } = Environment.ProcessorCount * 4;
 
+    /// <summary>Limits on expanding zip uploads (entries, sizes, compression ratio); beyond them a zip is quarantined.</summary>
+    public ServerlessMed.Deid.Batch.ZipLimits ZipLimits { get; init; } = new();
+
     /// <summary>Retries of one storage request by the SDK before the error reaches the pipeline's own back-off.</summary>
     public int RequestRetries { get; init; } = 3;
 

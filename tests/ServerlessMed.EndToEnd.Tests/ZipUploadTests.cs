@@ -1,0 +1,81 @@
+using System.IO.Compression;
+using ServerlessMed.Deid;
+using ServerlessMed.Pipeline;
+using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Testing;
+
+namespace ServerlessMed.EndToEnd.Tests;
+
+/// <summary>Zip uploads are expanded while streaming, entry by entry, each entry accounted for; a zip bomb is
+/// quarantined whole and never expanded.</summary>
+public sealed class ZipUploadTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Zip_entries_are_ingested_one_by_one_and_a_bomb_is_quarantined()
+    {
+        var options = new TenantStorageOptions
+        {
+            ConnectionString = azurite.ConnectionString,
+            Uploads = "zip-uploads",
+            Deid = "zip-deid",
+            Embeddings = "zip-embeddings",
+            Audit = "zip-audit",
+            Quarantine = "zip-quarantine",
+            Generated = "zip-generated",
+            Models = "zip-models",
+            IngestQueue = "zip-ingest",
+            GenerationQueue = "zip-generation",
+        };
+        var logger = new CapturingLogger();
+        using var host = PipelineHost.Create(new PipelineHostOptions { Storage = options, Key = new TenantKey(new byte[32]), EncoderFolder = TestModels.Encoder }, logger);
+        await host.Storage.EnsureCreatedAsync(Ct);
+        var uploads = host.Storage.Container(options.Uploads);
+
+        var study = new MemoryStream();
+        using (var zip = new ZipArchive(study, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var rel in new[] { "pydicom/CT_small.dcm", "pydicom/MR_small.dcm", "pydicom-data/emri_small.dcm" })
+            {
+                zip.CreateEntryFromFile(Corpus.Get(rel).FullPath, "Doe^Jane/" + Path.GetFileName(rel));
+            }
+
+            using var w = new StreamWriter(zip.CreateEntry("Doe^Jane/notes.txt").Open());
+            w.Write("referral for Doe^Jane");
+        }
+
+        study.Position = 0;
+        await uploads.GetBlobClient("Doe^Jane-study.zip").UploadAsync(study, Ct);
+
+        var bomb = new MemoryStream();
+        using (var zip = new ZipArchive(bomb, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var s = zip.CreateEntry("x.dcm", CompressionLevel.SmallestSize).Open();
+            var zeros = new byte[1 << 20];
+            for (var i = 0; i < 64; i++)
+            {
+                s.Write(zeros);
+            }
+        }
+
+        bomb.Position = 0;
+        await uploads.GetBlobClient("Roe^Richard.zip").UploadAsync(bomb, Ct);
+        await uploads.GetBlobClient("Doe^Jane-ct.dcm").UploadAsync(Corpus.Get("pydicom/CT_small.dcm").FullPath, Ct);
+
+        await host.RunUntilIdleAsync(runGeneration: false, cancellationToken: Ct);
+        var inv = await StorageInventory.ReadAsync(host.Storage, Ct);
+
+        // 3 DICOM entries + the loose CT (same instance as the zipped CT: a duplicate) processed; the text entry and the
+        // bomb quarantined; the zip itself gets an "expanded" receipt.
+        Assert.Equal(4, inv.ProcessedUploads);
+        Assert.Equal(2, inv.QuarantinedUploads);
+        Assert.Equal(1, inv.Receipts.Count(r => r.Status == "expanded"));
+        Assert.Equal(3, inv.DeidInstances.Count);
+        Assert.Contains(inv.Quarantined, q => q.Code == "zip-bomb" && q.Stage == "expand");
+        Assert.Contains(inv.Quarantined, q => q.Code == "not-dicom-or-malformed");
+        Assert.Empty(inv.Uploads);
+        Assert.DoesNotContain("Doe^Jane", logger.AllText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Roe^Richard", logger.AllText, StringComparison.Ordinal);
+    }
+}
