@@ -124,6 +124,7 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
+        private bool _stopped;
 
         public LeaseKeeper(IJobQueue queue, JobMessage message, TimeSpan lease, TimeSpan every, ILogger logger)
         {
@@ -154,8 +155,15 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
 
         public int Renewals { get; private set; }
 
+        /// <summary>Idempotent: a completion that fails after the lease was stopped goes through the error path too.</summary>
         public async Task StopAsync()
         {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
             await _stop.CancelAsync().ConfigureAwait(false);
             await _loop.ConfigureAwait(false);
             _stop.Dispose();
