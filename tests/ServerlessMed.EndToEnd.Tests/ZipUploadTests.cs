@@ -79,3 +79,44 @@ public sealed class ZipUploadTests(AzuriteFixture azurite) : IClassFixture<Azuri
         Assert.DoesNotContain("Roe^Richard", logger.AllText, StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>smed upload</c> and <c>smed status</c> against a tenant's storage.</summary>
+public sealed class UploadCommandTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task A_folder_with_a_zip_goes_up_under_one_batch_and_status_shows_what_waits()
+    {
+        var dir = Directory.CreateTempSubdirectory("smed-upload").FullName;
+        File.Copy(Corpus.Get("pydicom/CT_small.dcm").FullPath, Path.Combine(dir, "ct.dcm"));
+        Directory.CreateDirectory(Path.Combine(dir, "series"));
+        File.Copy(Corpus.Get("pydicom/MR_small.dcm").FullPath, Path.Combine(dir, "series", "mr.dcm"));
+        using (var zip = ZipFile.Open(Path.Combine(dir, "study.zip"), ZipArchiveMode.Create))
+        {
+            zip.CreateEntryFromFile(Corpus.Get("pydicom-data/emri_small.dcm").FullPath, "emri.dcm");
+        }
+
+        var env = new Dictionary<string, string> { ["SMED_STORAGE_ST_MARYS"] = azurite.ConnectionString, ["SMED_STORAGE"] = string.Empty };
+        var r = Smed.Run(["upload", dir, "--tenant", "st-marys"], env);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("uploaded 3 file(s)", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("3/3 files", r.StdErr, StringComparison.Ordinal);
+
+        var storage = new TenantStorage(new TenantStorageOptions { ConnectionString = azurite.ConnectionString });
+        var names = new List<string>();
+        await foreach (var b in storage.Container(storage.Options.Uploads).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, TestContext.Current.CancellationToken))
+        {
+            names.Add(b.Name);
+        }
+
+        Assert.Equal(3, names.Count);
+        Assert.Single(names.Select(n => n.Split('/')[0]).Distinct());
+        Assert.Contains(names, n => n.EndsWith("/series/mr.dcm", StringComparison.Ordinal));
+
+        var status = Smed.Run(["status", "--connection-string", azurite.ConnectionString]);
+        Assert.Contains("uploads waiting      3", status.StdOut, StringComparison.Ordinal);
+        Assert.Contains("oldest waiting", status.StdOut, StringComparison.Ordinal);
+
+        var none = Smed.Run(["upload", dir, "--tenant", "nobody"], new Dictionary<string, string> { ["SMED_STORAGE"] = string.Empty });
+        Assert.Equal(2, none.ExitCode);
+    }
+}

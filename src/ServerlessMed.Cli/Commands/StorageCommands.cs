@@ -12,36 +12,58 @@ internal static class StorageCommands
 
     private static string? Connection(ParseResult parse, Option<string?> option) => parse.GetValue(option) ?? Environment.GetEnvironmentVariable("SMED_STORAGE");
 
+    /// <summary>The tenant's storage: --connection-string, else $SMED_STORAGE_{TENANT} for --tenant, else $SMED_STORAGE.</summary>
+    private static string? Connection(ParseResult parse, Option<string?> option, string? tenant) =>
+        parse.GetValue(option)
+        ?? (tenant is { Length: > 0 } t ? Environment.GetEnvironmentVariable("SMED_STORAGE_" + t.ToUpperInvariant().Replace('-', '_')) : null)
+        ?? Environment.GetEnvironmentVariable("SMED_STORAGE");
+
     public static Command Upload()
     {
-        var input = new Argument<DirectoryInfo>("dir") { Description = "folder whose files are uploaded to uploads/{batch}/" };
+        var input = new Argument<string>("path") { Description = "a file (DICOM or .zip) or a folder, uploaded to uploads/{batch}/" };
         var connection = ConnectionOption();
-        var cmd = new Command("upload", "Upload a folder of DICOM files to the tenant's uploads container") { input, connection };
+        var tenant = new Option<string?>("--tenant") { Description = "tenant whose storage to use: $SMED_STORAGE_{TENANT} (default: $SMED_STORAGE)" };
+        var parallel = new Option<int>("--parallel") { Description = "files uploaded at once", DefaultValueFactory = _ => 8 };
+        var cmd = new Command("upload", "Upload DICOM files, zips or folders to the tenant's uploads container (parallel block uploads)") { input, connection, tenant, parallel };
         cmd.SetAction(async (parse, ct) =>
         {
-            var cs = Connection(parse, connection);
-            var dir = parse.GetValue(input)!;
+            var cs = Connection(parse, connection, parse.GetValue(tenant));
+            var path = parse.GetValue(input)!;
             if (string.IsNullOrEmpty(cs))
             {
-                return CliEnvironment.Fail("upload", "no storage: pass --connection-string or set SMED_STORAGE");
+                return CliEnvironment.Fail("upload", "no storage: pass --connection-string, --tenant with $SMED_STORAGE_{TENANT}, or set SMED_STORAGE");
             }
 
-            if (!dir.Exists)
+            IReadOnlyList<(string Path, string BlobName)> files = File.Exists(path)
+                ? [(path, Path.GetFileName(path))]
+                : Directory.Exists(path) ? DemoSample.FromFolder(path) : [];
+            if (files.Count == 0)
             {
-                return CliEnvironment.Fail("upload", $"folder '{dir.FullName}' does not exist");
+                return CliEnvironment.Fail("upload", $"'{path}' is not a file or a folder with files");
             }
 
             var storage = new TenantStorage(new TenantStorageOptions { ConnectionString = cs });
             await storage.EnsureCreatedAsync(ct);
             var batch = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-            var files = DemoSample.FromFolder(dir.FullName);
-            foreach (var (path, name) in files)
+            var total = files.Sum(f => new FileInfo(f.Path).Length);
+            long done = 0, sent = 0;
+            var lastReport = 0L;
+            var transfer = new Azure.Storage.StorageTransferOptions { MaximumConcurrency = 4, InitialTransferSize = 4 << 20, MaximumTransferSize = 4 << 20 };
+            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(parallel)), CancellationToken = ct }, async (f, t) =>
             {
-                await using var s = File.OpenRead(path);
-                await storage.Container(storage.Options.Uploads).GetBlobClient($"{batch}/{name}").UploadAsync(s, overwrite: true, ct);
-            }
+                await using var s = File.OpenRead(f.Path);
+                // Large files go up as 4 MiB blocks, several at a time, committed once: a partial upload is never visible.
+                await storage.Container(storage.Options.Uploads).GetBlobClient($"{batch}/{f.BlobName}").UploadAsync(s, new Azure.Storage.Blobs.Models.BlobUploadOptions { TransferOptions = transfer }, t);
+                var bytes = Interlocked.Add(ref done, s.Length);
+                var n = Interlocked.Increment(ref sent);
+                if (n == files.Count || bytes - Interlocked.Read(ref lastReport) >= total / 10)
+                {
+                    Interlocked.Exchange(ref lastReport, bytes);
+                    Console.Error.WriteLine($"smed upload: {n}/{files.Count} files, {bytes / 1e6:0.0}/{total / 1e6:0.0} MB");
+                }
+            });
 
-            Console.WriteLine($"uploaded {files.Count} file(s) to uploads/{batch}/");
+            Console.WriteLine($"uploaded {files.Count} file(s), {total / 1e6:0.0} MB, to uploads/{batch}/");
             return 0;
         });
         return cmd;
@@ -62,6 +84,16 @@ internal static class StorageCommands
             var storage = new TenantStorage(new TenantStorageOptions { ConnectionString = cs });
             var inv = await StorageInventory.ReadAsync(storage, ct);
             Console.WriteLine($"uploads waiting      {inv.Uploads.Count}");
+            DateTimeOffset? oldest = null;
+            await foreach (var blob in storage.Container(storage.Options.Uploads).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, ct))
+            {
+                if (blob.Properties.LastModified is { } m && (oldest is null || m < oldest))
+                {
+                    oldest = m;
+                }
+            }
+
+            Console.WriteLine(oldest is { } o ? $"oldest waiting       {(DateTimeOffset.UtcNow - o).TotalSeconds:0} s ({o:u})" : "oldest waiting       -");
             Console.WriteLine($"de-identified        {inv.DeidInstances.Count}");
             Console.WriteLine($"embeddings           {inv.Embeddings.Count}");
             Console.WriteLine($"generated images     {inv.GeneratedImages}");
