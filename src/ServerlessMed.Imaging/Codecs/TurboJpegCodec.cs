@@ -16,7 +16,7 @@ public sealed partial class TurboJpegCodec : IFrameCodec
 
     private static readonly Lazy<bool> Available = new(() =>
     {
-        NativeLibrary.SetDllImportResolver(typeof(TurboJpegCodec).Assembly, Resolve);
+        NativeResolver.Register(typeof(TurboJpegCodec).Assembly);
         return NativeLibrary.TryLoad("libturbojpeg.so.0", out _);
     });
 
@@ -114,9 +114,6 @@ public sealed partial class TurboJpegCodec : IFrameCodec
     }
 
     private static string Error(IntPtr handle) => Marshal.PtrToStringAnsi(TjGetErrorStr2(handle)) ?? "unknown error";
-
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path) =>
-        name == Library && NativeLibrary.TryLoad("libturbojpeg.so.0", out var h) ? h : IntPtr.Zero;
 
     [LibraryImport(Library, EntryPoint = "tjInitDecompress")]
     private static partial IntPtr TjInitDecompress();
