@@ -14,6 +14,11 @@ public static class FrameDecoder
         [DicomTransferSyntax.JPEGExtended.Uid] = new Codecs.TurboJpegCodec(),
         ["1.2.840.10008.1.2.4.80"] = new Codecs.CharLsCodec(),
         ["1.2.840.10008.1.2.4.81"] = new Codecs.CharLsCodec(),
+        ["1.2.840.10008.1.2.4.90"] = new Codecs.OpenJpegCodec(),
+        ["1.2.840.10008.1.2.4.91"] = new Codecs.OpenJpegCodec(),
+        ["1.2.840.10008.1.2.4.201"] = new Codecs.OpenJpegCodec(),
+        ["1.2.840.10008.1.2.4.202"] = new Codecs.OpenJpegCodec(),
+        ["1.2.840.10008.1.2.4.203"] = new Codecs.OpenJpegCodec(),
     };
 
     public static void Register(string transferSyntaxUid, IFrameCodec codec) => Codecs[transferSyntaxUid] = codec;

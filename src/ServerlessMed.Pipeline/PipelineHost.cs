@@ -33,7 +33,7 @@ public sealed class PipelineHost : IDisposable
             var outcome = await Ingest.HandleAsync(BlobCreatedEvent.Parse(m.Body), ct).ConfigureAwait(false);
             _ = outcome;
         }, Classify, logger)
-        { MaxDeliveryCount = storage.Options.MaxDeliveryCount, Lease = storage.Options.Lease, BatchSize = 32, Concurrency = storage.Options.IngestConcurrency };
+        { MaxDeliveryCount = storage.Options.MaxDeliveryCount, Lease = storage.Options.Lease, BatchSize = storage.Options.IngestConcurrency, Concurrency = storage.Options.IngestConcurrency };
         GenerationProcessor = Generation is null ? null : new QueueProcessor(GenerationQueue, async (m, ct) =>
             await Generation.HandleAsync(GenerationMessage.Parse(m.Body), ct).ConfigureAwait(false), Classify, logger)
         { MaxDeliveryCount = storage.Options.MaxDeliveryCount, Lease = storage.Options.Lease, BatchSize = 1, OnDeadLetter = Generation.WriteFailureAsync };

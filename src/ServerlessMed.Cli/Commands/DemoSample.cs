@@ -4,13 +4,29 @@ namespace ServerlessMed.Cli.Commands;
 /// pixels this build decodes, plus the corpus's malformed files so quarantine is shown working).</summary>
 internal static class DemoSample
 {
-    private static readonly string[] DecodableSyntaxes = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.50"];
+    private static readonly string[] DecodableSyntaxes = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.203"];
 
     public static IReadOnlyList<(string Path, string BlobName)> FromFolder(string folder) =>
         [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Where(f => !Path.GetFileName(f).StartsWith('.') && Path.GetFileName(f) is not ("MANIFEST.tsv" or "README.md"))
             .Order(StringComparer.Ordinal)
             .Select(f => (f, Path.GetRelativePath(folder, f).Replace('\\', '/')))];
+
+    /// <summary>Images the demo shows must be placeable in a study (instances without Study/SOP Instance UID are
+    /// quarantined by design; the malformed files cover quarantine).</summary>
+    private static bool HasInstanceUids(string path)
+    {
+        try
+        {
+            var ds = ServerlessMed.Dicom.DicomFile.Open(path).Dataset;
+            return ds.GetSingleValueOrDefault(ServerlessMed.Dicom.DicomTag.StudyInstanceUID, string.Empty).Length > 0
+                && ds.GetSingleValueOrDefault(ServerlessMed.Dicom.DicomTag.SOPInstanceUID, string.Empty).Length > 0;
+        }
+        catch (ServerlessMed.Dicom.DicomException)
+        {
+            return false;
+        }
+    }
 
     public static IReadOnlyList<(string Path, string BlobName)> FromCorpus(string corpus, int count)
     {
@@ -22,7 +38,7 @@ internal static class DemoSample
 
         var rows = File.ReadLines(manifest).Skip(1).Select(l => l.Split('\t')).Where(f => f.Length > 11).ToList();
         var images = rows.Where(f => !f[11].StartsWith("malformed:", StringComparison.Ordinal)
-                && DecodableSyntaxes.Contains(f[4].Split(' ')[0]) && f[7].Length > 0 && f[8].Length > 0)
+                && DecodableSyntaxes.Contains(f[4].Split(' ')[0]) && f[7].Length > 0 && f[8].Length > 0 && HasInstanceUids(Path.Combine(corpus, f[0])))
             .Take(count);
         var malformed = rows.Where(f => f[11].StartsWith("malformed:", StringComparison.Ordinal));
         return [.. images.Concat(malformed).Select(f => (Path.Combine(corpus, f[0]), f[0]))];

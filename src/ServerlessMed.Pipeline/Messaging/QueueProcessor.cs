@@ -74,13 +74,13 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
         {
             await handler(received, cancellationToken).ConfigureAwait(false);
             await lease.StopAsync().ConfigureAwait(false);
-            await queue.CompleteAsync(lease.Current, cancellationToken).ConfigureAwait(false);
+            await SettleAsync(() => queue.CompleteAsync(lease.Current, cancellationToken), received).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await lease.StopAsync().ConfigureAwait(false);
             logger.LogInformation("shutting down: message {MessageId} on {Queue} abandoned for another worker", received.Id, queue.Name);
-            await queue.AbandonAsync(lease.Current, CancellationToken.None).ConfigureAwait(false);
+            await SettleAsync(() => queue.AbandonAsync(lease.Current, CancellationToken.None), received).ConfigureAwait(false);
             throw;
         }
         catch (Exception e)
@@ -95,8 +95,22 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
             else
             {
                 logger.LogWarning("message {MessageId} on {Queue} failed ({Error}); it will be retried", received.Id, queue.Name, e.GetType().Name);
-                await queue.AbandonAsync(lease.Current, cancellationToken).ConfigureAwait(false);
+                await SettleAsync(() => queue.AbandonAsync(lease.Current, cancellationToken), received).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Completes, abandons or dead-letters; a lease already lost (its token refused) only means the message
+    /// comes back to someone, which at-least-once handling allows: logged, not thrown into the other messages.</summary>
+    private async Task SettleAsync(Func<Task> settle, JobMessage message)
+    {
+        try
+        {
+            await settle().ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 400 or 404 or 410)
+        {
+            logger.LogWarning("message {MessageId} on {Queue}: lease lost before it was settled (HTTP {Status}); it will be delivered again", message.Id, queue.Name, e.Status);
         }
     }
 
@@ -107,7 +121,7 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
             await OnDeadLetter(message, reason, error, ct).ConfigureAwait(false);
         }
 
-        await queue.DeadLetterAsync(message, reason, ct).ConfigureAwait(false);
+        await SettleAsync(() => queue.DeadLetterAsync(message, reason, ct), message).ConfigureAwait(false);
     }
 
     private async Task AbandonAllAsync(IEnumerable<JobMessage> messages)

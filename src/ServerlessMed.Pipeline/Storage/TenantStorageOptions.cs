@@ -35,8 +35,9 @@ public sealed class TenantStorageOptions
     /// crashed runner's messages come back after at most this long.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Ingest messages handled at once: downloads and uploads wait on the network, so more than the cores.</summary>
-    public int IngestConcurrency { get; init; } = Environment.ProcessorCount * 4;
+    /// <summary>Ingest messages received and handled at once (downloads and uploads wait on the network, so more than
+    /// the cores; no more than are handled at once are received, so none waits out its lease in a batch).</summary>
+    public int IngestConcurrency { get; init; } = Math.Min(32, Environment.ProcessorCount * 4);
 
     /// <summary>Limits on expanding zip uploads (entries, sizes, compression ratio); beyond them a zip is quarantined.</summary>
     public ServerlessMed.Deid.Batch.ZipLimits ZipLimits { get; init; } = new();
