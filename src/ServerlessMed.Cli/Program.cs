@@ -8,6 +8,8 @@ var root = new RootCommand("smed: ServerlessMed, de-identification, embeddings a
     ConvertCommand.Create(),
     DeidCommand.Create(),
     GenerateCommand.Create(),
+    PixelCommands.Pixels(),
+    PixelCommands.Preview(),
     StorageCommands.Upload(),
     StorageCommands.Run(),
     StorageCommands.Status(),

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace ServerlessMed.Inference.Encoders;
+namespace ServerlessMed.Imaging;
 
 /// <summary>NumPy .npy (format 1.0): little-endian float32 with a shape, readable by numpy.load.</summary>
 public static class NpyWriter
