@@ -12,6 +12,8 @@ public static class FrameDecoder
         [DicomTransferSyntax.RLELossless.Uid] = new RleCodec(),
         [DicomTransferSyntax.JPEGBaseline.Uid] = new Codecs.TurboJpegCodec(),
         [DicomTransferSyntax.JPEGExtended.Uid] = new Codecs.TurboJpegCodec(),
+        ["1.2.840.10008.1.2.4.57"] = new Codecs.JpegLosslessCodec(),
+        ["1.2.840.10008.1.2.4.70"] = new Codecs.JpegLosslessCodec(),
         ["1.2.840.10008.1.2.4.80"] = new Codecs.CharLsCodec(),
         ["1.2.840.10008.1.2.4.81"] = new Codecs.CharLsCodec(),
         ["1.2.840.10008.1.2.4.90"] = new Codecs.OpenJpegCodec(),

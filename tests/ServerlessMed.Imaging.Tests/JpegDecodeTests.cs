@@ -36,6 +36,35 @@ public sealed class JpegDecodeTests
         File.Delete(reference);
     }
 
+    public static TheoryData<string> LosslessJpegFiles() =>
+    [
+        .. Corpus.WellFormed.Where(f => f.TransferSyntaxUid is "1.2.840.10008.1.2.4.57" or "1.2.840.10008.1.2.4.70" && f.BitsAllocated.Length > 0).Select(f => f.RelativePath),
+    ];
+
+    /// <summary>Our lossless JPEG decoder (process 14 and SV1) against dcmdjpeg's IJG lossless build: identical values.</summary>
+    [Theory]
+    [MemberData(nameof(LosslessJpegFiles))]
+    public void Lossless_frames_are_identical_to_dcmdjpeg(string rel)
+    {
+        var src = Corpus.Get(rel).FullPath;
+        var reference = Path.Combine(Path.GetTempPath(), "smed-djpeg-" + Guid.NewGuid().ToString("N") + ".dcm");
+        var r = ExternalTool.Run("dcmdjpeg", [src, reference]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var ours = DicomFile.Open(src);
+        var theirs = DicomFile.Open(reference);
+        var frames = ours.Dataset.GetValueOrDefault(DicomTag.NumberOfFrames, 1);
+        for (var f = 0; f < frames; f++)
+        {
+            var a = FrameDecoder.Decode(ours.Dataset, ours.TransferSyntax, f);
+            var b = FrameDecoder.Decode(theirs.Dataset, theirs.TransferSyntax, f);
+            Assert.Equal(b.Values.Length, a.Values.Length);
+            var firstDiff = Enumerable.Range(0, a.Values.Length).FirstOrDefault(i => a.Values[i] != b.Values[i], -1);
+            Assert.True(firstDiff < 0, $"{rel} frame {f}: first difference at {firstDiff}: ours {(firstDiff < 0 ? 0 : a.Values[firstDiff])}, dcmdjpeg {(firstDiff < 0 ? 0 : b.Values[firstDiff])}");
+        }
+
+        File.Delete(reference);
+    }
+
     [Fact]
     public void Twelve_bit_jpeg_is_reported_as_unsupported_not_misdecoded()
     {
