@@ -17,20 +17,7 @@ public sealed class GenerationWorkerTests(AzuriteFixture azurite) : IClassFixtur
 
     private async Task<PipelineHost> HostAsync(string prefix, CapturingLogger logger)
     {
-        var storage = new TenantStorageOptions
-        {
-            ConnectionString = azurite.ConnectionString,
-            Deid = prefix + "deid",
-            Generated = prefix + "generated",
-            GenerationQueue = prefix + "generation",
-            Uploads = prefix + "uploads",
-            Embeddings = prefix + "embeddings",
-            Audit = prefix + "audit",
-            Quarantine = prefix + "quarantine",
-            Models = prefix + "models",
-            IngestQueue = prefix + "ingest",
-            MaxDeliveryCount = 2,
-        };
+        var storage = PrefixedStorage.Options(azurite.ConnectionString, prefix, maxDeliveryCount: 2);
         var host = PipelineHost.Create(new PipelineHostOptions { Storage = storage, Key = new TenantKey(new byte[32]), DiffusionFolder = TestModels.Diffusion }, logger);
         await host.Storage.EnsureCreatedAsync(Ct);
         return host;

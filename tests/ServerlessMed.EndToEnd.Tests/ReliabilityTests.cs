@@ -106,20 +106,7 @@ public sealed class ReliabilityTests(AzuriteFixture azurite) : IClassFixture<Azu
     [Fact]
     public async Task Every_event_delivered_twice_and_a_poison_message_change_nothing_but_the_poison_queue()
     {
-        var options = new TenantStorageOptions
-        {
-            ConnectionString = azurite.ConnectionString,
-            Uploads = "dup-uploads",
-            Deid = "dup-deid",
-            Embeddings = "dup-embeddings",
-            Audit = "dup-audit",
-            Quarantine = "dup-quarantine",
-            Generated = "dup-generated",
-            Models = "dup-models",
-            IngestQueue = "dup-ingest",
-            GenerationQueue = "dup-generation",
-            MaxDeliveryCount = 2,
-        };
+        var options = PrefixedStorage.Options(azurite.ConnectionString, "dup-", maxDeliveryCount: 2);
         var logger = new CapturingLogger();
         using var host = PipelineHost.Create(new PipelineHostOptions { Storage = options, Key = new TenantKey(new byte[32]), EncoderFolder = TestModels.Encoder }, logger);
         await host.Storage.EnsureCreatedAsync(Ct);

@@ -15,19 +15,7 @@ public sealed class ZipUploadTests(AzuriteFixture azurite) : IClassFixture<Azuri
     [Fact]
     public async Task Zip_entries_are_ingested_one_by_one_and_a_bomb_is_quarantined()
     {
-        var options = new TenantStorageOptions
-        {
-            ConnectionString = azurite.ConnectionString,
-            Uploads = "zip-uploads",
-            Deid = "zip-deid",
-            Embeddings = "zip-embeddings",
-            Audit = "zip-audit",
-            Quarantine = "zip-quarantine",
-            Generated = "zip-generated",
-            Models = "zip-models",
-            IngestQueue = "zip-ingest",
-            GenerationQueue = "zip-generation",
-        };
+        var options = PrefixedStorage.Options(azurite.ConnectionString, "zip-");
         var logger = new CapturingLogger();
         using var host = PipelineHost.Create(new PipelineHostOptions { Storage = options, Key = new TenantKey(new byte[32]), EncoderFolder = TestModels.Encoder }, logger);
         await host.Storage.EnsureCreatedAsync(Ct);

@@ -21,19 +21,7 @@ public sealed class JpegDecodeTests
         var reference = Path.Combine(Path.GetTempPath(), "smed-djpeg-" + Guid.NewGuid().ToString("N") + ".dcm");
         var r = ExternalTool.Run("dcmdjpeg", [src, reference]);
         Assert.True(r.ExitCode == 0, r.StdErr);
-        var ours = DicomFile.Open(src);
-        var theirs = DicomFile.Open(reference);
-        var frames = ours.Dataset.GetValueOrDefault(DicomTag.NumberOfFrames, 1);
-        for (var f = 0; f < frames; f++)
-        {
-            var a = FrameDecoder.Decode(ours.Dataset, ours.TransferSyntax, f);
-            var b = FrameDecoder.Decode(theirs.Dataset, theirs.TransferSyntax, f);
-            Assert.Equal(b.Values.Length, a.Values.Length);
-            var maxDiff = a.Values.Zip(b.Values, (x, y) => Math.Abs(x - y)).Max();
-            Assert.True(maxDiff <= 1, $"{rel} frame {f}: max |difference| {maxDiff}");
-        }
-
-        File.Delete(reference);
+        ReferenceFrames.AssertMatch(rel, src, reference, maxDifference: 1);
     }
 
     public static TheoryData<string> LosslessJpegFiles() =>
@@ -50,19 +38,7 @@ public sealed class JpegDecodeTests
         var reference = Path.Combine(Path.GetTempPath(), "smed-djpeg-" + Guid.NewGuid().ToString("N") + ".dcm");
         var r = ExternalTool.Run("dcmdjpeg", [src, reference]);
         Assert.True(r.ExitCode == 0, r.StdErr);
-        var ours = DicomFile.Open(src);
-        var theirs = DicomFile.Open(reference);
-        var frames = ours.Dataset.GetValueOrDefault(DicomTag.NumberOfFrames, 1);
-        for (var f = 0; f < frames; f++)
-        {
-            var a = FrameDecoder.Decode(ours.Dataset, ours.TransferSyntax, f);
-            var b = FrameDecoder.Decode(theirs.Dataset, theirs.TransferSyntax, f);
-            Assert.Equal(b.Values.Length, a.Values.Length);
-            var firstDiff = Enumerable.Range(0, a.Values.Length).FirstOrDefault(i => a.Values[i] != b.Values[i], -1);
-            Assert.True(firstDiff < 0, $"{rel} frame {f}: first difference at {firstDiff}: ours {(firstDiff < 0 ? 0 : a.Values[firstDiff])}, dcmdjpeg {(firstDiff < 0 ? 0 : b.Values[firstDiff])}");
-        }
-
-        File.Delete(reference);
+        ReferenceFrames.AssertMatch(rel, src, reference, maxDifference: 0);
     }
 
     [Fact]

@@ -30,3 +30,23 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>Tenant storage options whose containers and queues all carry a prefix, so tests sharing one Azurite do
+/// not see each other's data.</summary>
+public static class PrefixedStorage
+{
+    public static ServerlessMed.Pipeline.Storage.TenantStorageOptions Options(string connectionString, string prefix, int maxDeliveryCount = 5) => new()
+    {
+        ConnectionString = connectionString,
+        Uploads = prefix + "uploads",
+        Deid = prefix + "deid",
+        Embeddings = prefix + "embeddings",
+        Audit = prefix + "audit",
+        Quarantine = prefix + "quarantine",
+        Generated = prefix + "generated",
+        Models = prefix + "models",
+        IngestQueue = prefix + "ingest",
+        GenerationQueue = prefix + "generation",
+        MaxDeliveryCount = maxDeliveryCount,
+    };
+}
