@@ -4,6 +4,8 @@
     /usr/bin/python3 scripts/make-test-models.py [OUT_DIR]     (default: models/)
 
 OUT_DIR/encoders/tiny-gray/        model.json + model.onnx   image encoder (1x64x64 -> 32)
+OUT_DIR/encoders/{cxr,path,derm}-like/  NHWC encoders with HAI-DEF shapes (512x512x1 -> 8x8x1376 + 32x768;
+                                   224x224x3 -> 384; 448x448x3 -> 6144)
 OUT_DIR/diffusion/tiny-sd-fp16/    the same with float16 inputs/outputs and a float timestep (as fp16 exports are)
 OUT_DIR/diffusion/bench-sd/        64x64 latents, a 128-channel conv stack in the UNet (~25 ms a guided step on 2 CPU
                                    cores, about what Stable Diffusion 1.5's UNet takes per step on one H100 in fp16):
@@ -70,6 +72,52 @@ def encoder(out, rng):
         "input": {"name": "pixel_values", "layout": "NCHW", "channels": 1, "height": 64, "width": 64},
         "preprocessing": {"voi": "dataset-window", "resize": "bilinear", "mean": [0.5], "std": [0.25]},
         "outputs": [{"name": "embedding", "shape": [32]}],
+        "appliesTo": {"modalities": [], "sopClasses": []},
+    }
+    with open(os.path.join(d, "model.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+
+
+def haidef_encoder(out, rng, name, size, channels, outputs, pool):
+    """An NHWC encoder with the input/output shapes of a HAI-DEF model (values are a fixed random projection).
+    outputs: list of (name, kind, shape) with kind "map" ([b, h, w, C] from pooled features) or "tokens"
+    ([b, T, D] = projected mean feature + a learned per-token offset) or "vector" ([b, D])."""
+    d = os.path.join(out, "encoders", name)
+    cells = size // pool
+    nodes = [
+        helper.make_node("Transpose", ["image"], ["nchw"], perm=[0, 3, 1, 2]),
+        helper.make_node("AveragePool", ["nchw"], ["pooled"], kernel_shape=[pool, pool], strides=[pool, pool]),
+    ]
+    inits, outs, manifest_outputs = [], [], []
+    for oname, kind, shape in outputs:
+        if kind == "map":
+            feat = shape[-1]
+            inits.append(init(f"w_{oname}", rng.normal(0, 0.5, (feat, channels, 1, 1))))
+            nodes += [helper.make_node("Conv", ["pooled", f"w_{oname}"], [f"c_{oname}"], kernel_shape=[1, 1]),
+                      helper.make_node("Tanh", [f"c_{oname}"], [f"t_{oname}"]),
+                      helper.make_node("Transpose", [f"t_{oname}"], [oname], perm=[0, 2, 3, 1])]
+        else:
+            dim = shape[-1]
+            inits.append(init(f"w_{oname}", rng.normal(0, 0.5, (dim, channels, 1, 1))))
+            nodes += [helper.make_node("Conv", ["pooled", f"w_{oname}"], [f"c_{oname}"], kernel_shape=[1, 1]),
+                      helper.make_node("ReduceMean", [f"c_{oname}"], [f"m_{oname}"], axes=[2, 3], keepdims=0),
+                      helper.make_node("Tanh", [f"m_{oname}"], [f"v_{oname}"])]
+            if kind == "tokens":
+                inits.append(init(f"b_{oname}", rng.normal(0, 0.1, tuple(shape))))
+                inits.append(numpy_helper.from_array(np.array([1], dtype=np.int64), f"ax_{oname}"))
+                nodes += [helper.make_node("Unsqueeze", [f"v_{oname}", f"ax_{oname}"], [f"u_{oname}"]),
+                          helper.make_node("Add", [f"u_{oname}", f"b_{oname}"], [oname])]
+            else:
+                nodes.append(helper.make_node("Identity", [f"v_{oname}"], [oname]))
+        outs.append(helper.make_tensor_value_info(oname, TensorProto.FLOAT, ["batch", *shape]))
+        manifest_outputs.append({"name": oname, "shape": list(shape)})
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", size, size, channels])], outs, inits)
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="serverlessmed-test-models"), os.path.join(d, "model.onnx"))
+    manifest = {
+        "id": name, "version": "1", "task": "image-embedding", "onnx": "model.onnx",
+        "input": {"name": "image", "layout": "NHWC", "channels": channels, "height": size, "width": size},
+        "preprocessing": {"voi": "dataset-window", "resize": "bilinear", "mean": [0.5] * channels, "std": [0.5] * channels},
+        "outputs": manifest_outputs,
         "appliesTo": {"modalities": [], "sopClasses": []},
     }
     with open(os.path.join(d, "model.json"), "w") as f:
@@ -270,6 +318,11 @@ def main():
     encoder(out, rng)
     diffusion(out, rng)
     diffusion(out, np.random.RandomState(SEED + 1), name="tiny-sd-fp16", fp16=True)
+    # The HAI-DEF family's shapes: CXR Foundation-like (gray chest X-ray -> 8x8x1376 map and 32x768 tokens),
+    # Path Foundation-like (224x224 RGB patch -> 384), Derm Foundation-like (448x448 RGB -> 6144).
+    haidef_encoder(out, np.random.RandomState(SEED + 3), "cxr-like", 512, 1, [("image_feature", "map", (8, 8, 1376)), ("contrastive_embedding", "tokens", (32, 768))], 64)
+    haidef_encoder(out, np.random.RandomState(SEED + 4), "path-like", 224, 3, [("embedding", "vector", (384,))], 14)
+    haidef_encoder(out, np.random.RandomState(SEED + 5), "derm-like", 448, 3, [("embedding", "vector", (6144,))], 28)
     diffusion(out, np.random.RandomState(SEED + 2), name="bench-sd", lat=64, img=512, width=128)
     print(f"test models written to {out}")
 

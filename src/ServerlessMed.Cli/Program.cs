@@ -10,6 +10,7 @@ var root = new RootCommand("smed: ServerlessMed, de-identification, embeddings a
     GenerateCommand.Create(),
     PixelCommands.Pixels(),
     PixelCommands.Preview(),
+    EmbedCommand.Create(),
     StorageCommands.Upload(),
     StorageCommands.Run(),
     StorageCommands.Status(),

@@ -18,7 +18,7 @@ public static class TestModels
     private static string Ensure()
     {
         var root = Path.Combine(Corpus.RepoRoot, "models");
-        if (!File.Exists(Path.Combine(root, "diffusion", "tiny-sd", "model_index.json")) || !File.Exists(Path.Combine(root, "diffusion", "tiny-sd-fp16", "model_index.json")) || !File.Exists(Path.Combine(root, "encoders", "tiny-gray", "model.json")))
+        if (!File.Exists(Path.Combine(root, "diffusion", "tiny-sd", "model_index.json")) || !File.Exists(Path.Combine(root, "diffusion", "tiny-sd-fp16", "model_index.json")) || !File.Exists(Path.Combine(root, "encoders", "cxr-like", "model.json")) || !File.Exists(Path.Combine(root, "encoders", "tiny-gray", "model.json")))
         {
             var r = ExternalTool.Run(ExternalTool.Python, [Path.Combine(Corpus.RepoRoot, "scripts", "make-test-models.py"), root]);
             if (r.ExitCode != 0)

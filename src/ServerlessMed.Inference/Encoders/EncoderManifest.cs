@@ -52,6 +52,11 @@ public sealed class EncoderManifest
             throw new InvalidDataException($"{path}: $.input: channels must be 1 or 3 and height/width positive");
         }
 
+        if (m.Input.Layout is not ("NCHW" or "NHWC"))
+        {
+            throw new InvalidDataException($"{path}: $.input.layout: '{m.Input.Layout}' is not NCHW or NHWC");
+        }
+
         return m;
     }
 }

@@ -73,7 +73,8 @@ public sealed class ImageEncoder : IDisposable
                     v = resized[p];
                 }
 
-                tensor[(c * plane) + p] = (v - mean) / std;
+                // NCHW: channel planes; NHWC (TensorFlow exports such as the HAI-DEF models): channels last.
+                tensor[Manifest.Input.Layout == "NHWC" ? (p * input.Channels) + c : (c * plane) + p] = (v - mean) / std;
             }
         }
 
@@ -101,7 +102,8 @@ public sealed class ImageEncoder : IDisposable
         }
 
         var input = Manifest.Input;
-        using var value = TensorIO.FromFloats(batch, [n, input.Channels, input.Height, input.Width], _inputType);
+        long[] shape = input.Layout == "NHWC" ? [n, input.Height, input.Width, input.Channels] : [n, input.Channels, input.Height, input.Width];
+        using var value = TensorIO.FromFloats(batch, shape, _inputType);
         var output = outputName ?? Manifest.Outputs[0].Name;
         using var runOptions = new RunOptions();
         using var results = _session.Run(runOptions, [input.Name], [value], [output]);
