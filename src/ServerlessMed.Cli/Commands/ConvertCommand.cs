@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ServerlessMed.Dicom;
+using ServerlessMed.Imaging;
 
 namespace ServerlessMed.Cli.Commands;
 
@@ -12,9 +13,9 @@ internal static class ConvertCommand
         var output = new Argument<FileInfo>("out") { Description = "DICOM file to write" };
         var ts = new Option<string?>("--transfer-syntax", "-t")
         {
-            Description = "transfer syntax UID of the output (default: the input's). Native: 1.2.840.10008.1.2, 1.2.840.10008.1.2.1, 1.2.840.10008.1.2.2, 1.2.840.10008.1.2.1.99",
+            Description = "transfer syntax UID of the output (default: the input's). Native: 1.2.840.10008.1.2, 1.2.840.10008.1.2.1, 1.2.840.10008.1.2.2, 1.2.840.10008.1.2.1.99 (compressed inputs are decompressed); RLE Lossless: 1.2.840.10008.1.2.5",
         };
-        var cmd = new Command("convert", "Rewrite a DICOM file, optionally in another native transfer syntax") { input, output, ts };
+        var cmd = new Command("convert", "Rewrite a DICOM file, optionally in another transfer syntax (native, decompressed, or RLE Lossless)") { input, output, ts };
         cmd.SetAction(parse =>
         {
             var inFile = parse.GetValue(input)!;
@@ -23,13 +24,13 @@ internal static class ConvertCommand
                 var file = DicomFile.Open(inFile.FullName);
                 if (parse.GetValue(ts) is { Length: > 0 } uid)
                 {
-                    file.TransferSyntax = DicomTransferSyntax.Parse(uid);
+                    PixelTranscoder.Transcode(file, DicomTransferSyntax.Parse(uid));
                 }
 
                 file.Save(parse.GetValue(output)!.FullName);
                 return 0;
             }
-            catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is DicomException or PixelDataException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"smed convert: {inFile.Name}: {e.Message}");
                 return 1;
