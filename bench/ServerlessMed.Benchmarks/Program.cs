@@ -29,6 +29,12 @@ if (args.Length > 0 && args[0] == "convert-all")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "decode")
+{
+    // decode LIST [REPEAT]: LIST lines "label<TAB>path"; prints label, files, decoded bytes, best seconds
+    return DecodeBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
+}
+
 if (args.Length > 0 && args[0] == "pipeline-load")
 {
     // pipeline-load [COUNT] [MODELS_DIR]
