@@ -59,10 +59,10 @@ public sealed class LcmScheduler : DiscreteScheduler
         var sqrtAlphaT = MathF.Sqrt(alphaT);
         var sqrtBetaT = MathF.Sqrt(1f - alphaT);
 
-        // Boundary condition: c_skip -> 1, c_out -> 0 as t -> 0.
+        // Boundary condition (diffusers' c_skip, c_out): skip -> 1, out -> 0 as t -> 0.
         var scaled = t * _timestepScaling;
-        var cSkip = SigmaData * SigmaData / ((scaled * scaled) + (SigmaData * SigmaData));
-        var cOut = scaled / MathF.Sqrt((scaled * scaled) + (SigmaData * SigmaData));
+        var skipWeight = SigmaData * SigmaData / ((scaled * scaled) + (SigmaData * SigmaData));
+        var outWeight = scaled / MathF.Sqrt((scaled * scaled) + (SigmaData * SigmaData));
 
         var last = index == InferenceSteps - 1;
         if (!last && noise is null)
@@ -87,7 +87,7 @@ public sealed class LcmScheduler : DiscreteScheduler
                 x0 = Math.Clamp(x0, -_clipRange, _clipRange);
             }
 
-            var denoised = (cOut * x0) + (cSkip * sample[i]);
+            var denoised = (outWeight * x0) + (skipWeight * sample[i]);
             result[i] = last ? denoised : (sqrtAlphaPrev * denoised) + (sqrtBetaPrev * z![i]);
         }
 
