@@ -11,7 +11,8 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 tail -n +2 "$corpus/MANIFEST.tsv" | awk -F'\t' -v c="$corpus" '$12 !~ /^malformed:/ && $9 != "" {
   split($5, t, " "); ts = t[1]; label = "";
   if (ts == "1.2.840.10008.1.2.5") label = "rle:dcmdrle";
-  else if (ts == "1.2.840.10008.1.2.4.50") label = "jpeg-baseline:dcmdjpeg";
+  else if (ts == "1.2.840.10008.1.2.4.50" || (ts == "1.2.840.10008.1.2.4.51" && $9 == "8")) label = "jpeg-8bit:dcmdjpeg";
+  else if (ts == "1.2.840.10008.1.2.4.51") label = "jpeg-12bit:dcmdjpeg";
   else if (ts == "1.2.840.10008.1.2.4.57" || ts == "1.2.840.10008.1.2.4.70") label = "jpeg-lossless:dcmdjpeg";
   else if (ts == "1.2.840.10008.1.2.4.80" || ts == "1.2.840.10008.1.2.4.81") label = "jpeg-ls:dcmdjpls";
   else if (ts == "1.2.840.10008.1.2.4.90" || ts == "1.2.840.10008.1.2.4.91" || ts == "1.2.840.10008.1.2.4.201" || ts == "1.2.840.10008.1.2.4.203") label = "jpeg2000:gdcmconv";

@@ -10,8 +10,8 @@ public static class FrameDecoder
     private static readonly Dictionary<string, IFrameCodec> Codecs = new(StringComparer.Ordinal)
     {
         [DicomTransferSyntax.RLELossless.Uid] = new RleCodec(),
-        [DicomTransferSyntax.JPEGBaseline.Uid] = new Codecs.TurboJpegCodec(),
-        [DicomTransferSyntax.JPEGExtended.Uid] = new Codecs.TurboJpegCodec(),
+        [DicomTransferSyntax.JPEGBaseline.Uid] = new Codecs.JpegCodec(),
+        [DicomTransferSyntax.JPEGExtended.Uid] = new Codecs.JpegCodec(),
         ["1.2.840.10008.1.2.4.57"] = new Codecs.JpegLosslessCodec(),
         ["1.2.840.10008.1.2.4.70"] = new Codecs.JpegLosslessCodec(),
         ["1.2.840.10008.1.2.4.80"] = new Codecs.CharLsCodec(),
@@ -21,6 +21,7 @@ public static class FrameDecoder
         ["1.2.840.10008.1.2.4.201"] = new Codecs.OpenJpegCodec(),
         ["1.2.840.10008.1.2.4.202"] = new Codecs.OpenJpegCodec(),
         ["1.2.840.10008.1.2.4.203"] = new Codecs.OpenJpegCodec(),
+        [DicomTransferSyntax.DeflatedImageFrameCompression.Uid] = new Codecs.DeflatedFrameCodec(),
     };
 
     public static void Register(string transferSyntaxUid, IFrameCodec codec) => Codecs[transferSyntaxUid] = codec;
@@ -29,6 +30,18 @@ public static class FrameDecoder
 
     public static DecodedFrame Decode(DicomDataset ds, DicomTransferSyntax ts, int frame = 0)
     {
+        var stored = DecodeStored(ds, ts, frame);
+        var decoded = ToFrame(stored.Layout, stored.Bytes);
+        decoded.Photometric = stored.Photometric;
+        return decoded;
+    }
+
+    /// <summary>One frame's stored values as native little-endian bytes, exactly as stored (no masking to Bits Stored,
+    /// no widening to float): what transcoding writes and what <c>smed pixels</c> reads for 32- and 64-bit samples,
+    /// which a float cannot hold. Samples come back interleaved; 1-bit frames one byte per sample; native
+    /// YBR_FULL_422 (two luminance samples sharing one chrominance pair) expanded to three samples per pixel.</summary>
+    public static StoredFrame DecodeStored(DicomDataset ds, DicomTransferSyntax ts, int frame = 0)
+    {
         var info = PixelDataInfo.FromDataset(ds);
         if (frame < 0 || frame >= info.NumberOfFrames)
         {
@@ -36,7 +49,6 @@ public static class FrameDecoder
         }
 
         var item = ds[info.PixelTag];
-        byte[] raw;
         if (item is DicomFragmentSequence fragments)
         {
             if (!Codecs.TryGetValue(ts.Uid, out var codec))
@@ -44,35 +56,44 @@ public static class FrameDecoder
                 throw new PixelDataException("unsupported-transfer-syntax", $"pixel data in {ts.Name} ({ts.Uid}) cannot be decoded yet");
             }
 
-            raw = codec.DecodeFrame(info, EncapsulatedFrames.GetFrame(fragments, frame, info.NumberOfFrames));
-            var decoded = ToFrame(info with { PlanarConfiguration = 0 }, raw); // codecs return pixels interleaved
-            decoded.Photometric = codec.DecodedPhotometric(info);
-            return decoded;
+            var raw = codec.DecodeFrame(info, EncapsulatedFrames.GetFrame(fragments, frame, info.NumberOfFrames));
+            var layout = info.BitsAllocated == 1 ? info with { PlanarConfiguration = 0, BitsAllocated = 8, BitsStored = 1 } : info with { PlanarConfiguration = 0 };
+            return new StoredFrame(layout, raw, codec.DecodedPhotometric(info)); // codecs return pixels interleaved, 1-bit unpacked
         }
-        else if (item is DicomElement element)
-        {
-            raw = new byte[info.FrameBytes];
-            var start = info.FrameBytes * frame;
-            if (info.BitsAllocated == 1)
-            {
-                // 1-bit frames are packed continuously across frame boundaries (PS3.5 8.1.1).
-                var bitStart = (long)info.Rows * info.Columns * info.SamplesPerPixel * frame;
-                return UnpackBits(element, info, bitStart);
-            }
 
-            if (start + raw.Length > element.Length)
-            {
-                throw new PixelDataException("short-pixel-data", $"pixel data has {element.Length} bytes, frame {frame} needs bytes up to {start + raw.Length}");
-            }
-
-            element.Buffer.ReadRange(start, raw);
-        }
-        else
+        if (item is not DicomElement element)
         {
             throw new PixelDataException("no-pixel-data", "pixel data is not an element");
         }
 
-        return ToFrame(info, raw);
+        if (info.BitsAllocated == 1)
+        {
+            // 1-bit frames are packed continuously across frame boundaries (PS3.5 8.1.1).
+            var bitStart = (long)info.Rows * info.Columns * info.SamplesPerPixel * frame;
+            return new StoredFrame(info with { BitsAllocated = 8, BitsStored = 1 }, UnpackBits(element, info, bitStart), null);
+        }
+
+        var subsampled = info.SamplesPerPixel == 3 && info.Photometric == "YBR_FULL_422";
+        var frameBytes = subsampled ? info.FrameBytes * 2 / 3 : info.FrameBytes;
+        var start = frameBytes * frame;
+        if (start + frameBytes > element.Length)
+        {
+            throw new PixelDataException("short-pixel-data", $"pixel data has {element.Length} bytes, frame {frame} needs bytes up to {start + frameBytes}");
+        }
+
+        var bytes = new byte[frameBytes];
+        element.Buffer.ReadRange(start, bytes);
+        if (subsampled)
+        {
+            return new StoredFrame(info with { PlanarConfiguration = 0 }, ExpandYbr422(bytes, info), "YBR_FULL");
+        }
+
+        if (info.SamplesPerPixel == 3 && info.PlanarConfiguration == 1)
+        {
+            return new StoredFrame(info with { PlanarConfiguration = 0 }, InterleavePlanes(bytes, info), null);
+        }
+
+        return new StoredFrame(info, bytes, null);
     }
 
     internal static DecodedFrame ToFrame(PixelDataInfo info, byte[] raw)
@@ -120,11 +141,6 @@ public static class FrameDecoder
                 break;
         }
 
-        if (info.SamplesPerPixel == 3 && info.PlanarConfiguration == 1)
-        {
-            values = Interleave(values, info.Rows * info.Columns);
-        }
-
         return new DecodedFrame(info.Rows, info.Columns, info.SamplesPerPixel, values);
     }
 
@@ -146,20 +162,53 @@ public static class FrameDecoder
         return masked;
     }
 
-    private static float[] Interleave(float[] planar, int pixels)
+    /// <summary>Planar configuration 1 (RRR…GGG…BBB…) to interleaved samples, whatever the sample size.</summary>
+    private static byte[] InterleavePlanes(byte[] planar, PixelDataInfo info)
     {
-        var result = new float[planar.Length];
-        for (var i = 0; i < pixels; i++)
+        var size = info.BitsAllocated / 8;
+        var pixels = info.Rows * info.Columns;
+        var result = new byte[planar.Length];
+        for (var c = 0; c < 3; c++)
         {
-            result[i * 3] = planar[i];
-            result[(i * 3) + 1] = planar[pixels + i];
-            result[(i * 3) + 2] = planar[(2 * pixels) + i];
+            for (var i = 0; i < pixels; i++)
+            {
+                planar.AsSpan(((c * pixels) + i) * size, size).CopyTo(result.AsSpan(((i * 3) + c) * size));
+            }
         }
 
         return result;
     }
 
-    private static DecodedFrame UnpackBits(DicomElement element, PixelDataInfo info, long bitStart)
+    /// <summary>Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2): each pair of pixels on a row is stored Y1 Y2 Cb Cr; both
+    /// pixels get the pair's chrominance, as pydicom and DCMTK expand it.</summary>
+    private static byte[] ExpandYbr422(byte[] packed, PixelDataInfo info)
+    {
+        var size = info.BitsAllocated / 8;
+        var result = new byte[(long)info.Rows * info.Columns * 3 * size];
+        var pixels = info.Rows * info.Columns;
+        for (var p = 0; p < pixels && ((p / 2) + 1) * 4 * size <= packed.Length; p += 2)
+        {
+            var src = (p / 2) * 4 * size;
+            var y1 = packed.AsSpan(src, size);
+            var y2 = packed.AsSpan(src + size, size);
+            var cb = packed.AsSpan(src + (2 * size), size);
+            var cr = packed.AsSpan(src + (3 * size), size);
+            var o = p * 3 * size;
+            y1.CopyTo(result.AsSpan(o));
+            cb.CopyTo(result.AsSpan(o + size));
+            cr.CopyTo(result.AsSpan(o + (2 * size)));
+            if (p + 1 < pixels)
+            {
+                y2.CopyTo(result.AsSpan(o + (3 * size)));
+                cb.CopyTo(result.AsSpan(o + (4 * size)));
+                cr.CopyTo(result.AsSpan(o + (5 * size)));
+            }
+        }
+
+        return result;
+    }
+
+    private static byte[] UnpackBits(DicomElement element, PixelDataInfo info, long bitStart)
     {
         var n = info.Rows * info.Columns * info.SamplesPerPixel;
         var byteStart = bitStart / 8;
@@ -171,18 +220,17 @@ public static class FrameDecoder
 
         var bytes = new byte[byteCount];
         element.Buffer.ReadRange(byteStart, bytes);
-        var values = new float[n];
+        var values = new byte[n];
         var offset = (int)(bitStart % 8);
         for (var i = 0; i < n && (offset + i) / 8 < bytes.Length; i++)
         {
             var bit = offset + i;
-            values[i] = (bytes[bit / 8] >> (bit % 8)) & 1;
+            values[i] = (byte)((bytes[bit / 8] >> (bit % 8)) & 1);
         }
 
-        return new DecodedFrame(info.Rows, info.Columns, info.SamplesPerPixel, values);
+        return values;
     }
 }
-
 /// <summary>Decodes one compressed frame to native little-endian bytes (planar configuration as the codec produces, interleaved by default).</summary>
 public interface IFrameCodec
 {

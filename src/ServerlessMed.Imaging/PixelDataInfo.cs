@@ -40,7 +40,7 @@ public sealed record PixelDataInfo(
             ds.GetValueOrDefault(DicomTag.PixelRepresentation, 0),
             ds.GetValueOrDefault(DicomTag.PlanarConfiguration, 0),
             ds.GetSingleValueOrDefault(DicomTag.PhotometricInterpretation, "MONOCHROME2").Trim(),
-            Math.Max(1, ds.GetValueOrDefault(DicomTag.NumberOfFrames, 1)),
+            FrameCount(ds),
             pixelTag);
         if (info.Rows <= 0 || info.Columns <= 0 || info.SamplesPerPixel is not (1 or 3) || info.BitsAllocated is not (1 or 8 or 16 or 32 or 64))
         {
@@ -48,6 +48,26 @@ public sealed record PixelDataInfo(
         }
 
         return info;
+    }
+
+    /// <summary>Number of Frames, 1 when absent or empty; a value that is not a positive integer is an error rather
+    /// than a guess, since reading the wrong count silently drops or invents frames.</summary>
+    private static int FrameCount(DicomDataset ds)
+    {
+        if (!ds.Contains(DicomTag.NumberOfFrames))
+        {
+            return 1;
+        }
+
+        var text = ds.GetSingleValueOrDefault(DicomTag.NumberOfFrames, string.Empty).Trim();
+        if (text.Length == 0)
+        {
+            return 1;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1
+            ? n
+            : throw new PixelDataException("bad-image-attributes", "Number of Frames (0028,0008) is not a positive integer");
     }
 }
 

@@ -34,9 +34,10 @@ public static class PixelTranscoder
         string? photometric = null;
         for (var f = 0; f < info.NumberOfFrames; f++)
         {
-            var decoded = FrameDecoder.Decode(ds, file.TransferSyntax, f);
+            var decoded = FrameDecoder.DecodeStored(ds, file.TransferSyntax, f);
             photometric ??= decoded.Photometric;
-            frames.Add(ToLittleEndian(decoded, info));
+            StoredValuesArray.Normalise(decoded.Bytes, decoded.Layout);
+            frames.Add(decoded.Bytes);
         }
 
         if (photometric is not null)
@@ -73,25 +74,5 @@ public static class PixelTranscoder
         }
 
         file.TransferSyntax = target;
-    }
-
-    /// <summary>A decoded frame's stored values as little-endian samples, interleaved.</summary>
-    private static byte[] ToLittleEndian(DecodedFrame frame, PixelDataInfo info)
-    {
-        var size = info.BitsAllocated / 8;
-        var n = info.Rows * info.Columns * info.SamplesPerPixel;
-        var bytes = new byte[n * size];
-        for (var i = 0; i < n; i++)
-        {
-            var v = frame.Values[i];
-            switch (size)
-            {
-                case 1: bytes[i] = info.IsSigned ? (byte)(sbyte)v : (byte)v; break;
-                case 2: BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 2), info.IsSigned ? (ushort)(short)v : (ushort)v); break;
-                default: BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), info.IsSigned ? (uint)(int)v : (uint)v); break;
-            }
-        }
-
-        return bytes;
     }
 }

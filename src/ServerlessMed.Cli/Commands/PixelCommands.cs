@@ -17,8 +17,8 @@ internal static class PixelCommands
         cmd.SetAction(parse => Run("pixels", parse.GetValue(input)!, (file, info) =>
         {
             var frames = parse.GetValue(frame) is { } f ? [f] : Enumerable.Range(0, info.NumberOfFrames);
-            var decoded = frames.Select(i => FrameDecoder.Decode(file.Dataset, file.TransferSyntax, i)).ToList();
-            File.WriteAllBytes(parse.GetValue(output)!.FullName, StoredValuesArray.ToNpy(info, decoded));
+            var decoded = frames.Select(i => FrameDecoder.DecodeStored(file.Dataset, file.TransferSyntax, i)).ToList();
+            File.WriteAllBytes(parse.GetValue(output)!.FullName, StoredValuesArray.ToNpy(decoded));
         }));
         return cmd;
     }

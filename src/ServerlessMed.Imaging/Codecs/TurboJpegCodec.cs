@@ -6,7 +6,7 @@ namespace ServerlessMed.Imaging.Codecs;
 /// <summary>8-bit JPEG baseline and extended (processes 1 and 2) through the system's libjpeg-turbo (Debian
 /// libturbojpeg0), loaded at run time. Colour JPEGs come back as RGB (libjpeg converts YCbCr, and honours the
 /// Adobe "no transform" marker), as DCMTK's dcmdjpeg and pydicom do. 12-bit and lossless JPEG are not in
-/// libturbojpeg 2.1's API and are reported as unsupported.</summary>
+/// libturbojpeg 2.1's API: <see cref="JpegCodec"/> sends 12-bit streams to <see cref="JpegDctCodec"/>.</summary>
 public sealed partial class TurboJpegCodec : IFrameCodec
 {
     private const string Library = "turbojpeg";
