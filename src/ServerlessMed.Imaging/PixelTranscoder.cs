@@ -5,10 +5,21 @@ using ServerlessMed.Dicom.IO;
 namespace ServerlessMed.Imaging;
 
 /// <summary>Rewrites an instance's pixel data in another transfer syntax: decompression to native (explicit VR little
-/// endian and the other native syntaxes) and RLE Lossless compression (our encoder, PS3.5 Annex G). Stored values are
-/// kept exactly; colour frames decoded from JPEG or JPEG 2000 become RGB with planar configuration 0.</summary>
+/// endian and the other native syntaxes) and lossless compression to RLE Lossless (our encoder, PS3.5 Annex G),
+/// JPEG-LS Lossless (CharLS) and JPEG 2000 Lossless (OpenJPEG). Stored values are kept exactly; colour frames decoded
+/// from JPEG or JPEG 2000 become RGB with planar configuration 0.</summary>
 public static class PixelTranscoder
 {
+    private static readonly Dictionary<string, IFrameEncoder> Encoders = new(StringComparer.Ordinal)
+    {
+        [DicomTransferSyntax.RLELossless.Uid] = new RleFrameEncoder(),
+        [DicomTransferSyntax.JPEGLSLossless.Uid] = new Codecs.CharLsCodec(),
+        [DicomTransferSyntax.JPEG2000Lossless.Uid] = new Codecs.OpenJpegCodec(),
+    };
+
+    /// <summary>Transfer syntaxes <see cref="Transcode"/> can write besides the native ones.</summary>
+    public static IReadOnlyCollection<string> EncodableSyntaxes => Encoders.Keys;
+
     public static void Transcode(DicomFile file, DicomTransferSyntax target)
     {
         var ds = file.Dataset;
@@ -19,9 +30,10 @@ public static class PixelTranscoder
             return;
         }
 
-        if (target.Uid != DicomTransferSyntax.RLELossless.Uid && !target.IsNative)
+        IFrameEncoder? encoder = null;
+        if (!target.IsNative && !Encoders.TryGetValue(target.Uid, out encoder))
         {
-            throw new PixelDataException("unsupported-transfer-syntax", $"encoding to {target.Name} is not supported (native syntaxes and RLE Lossless are)");
+            throw new PixelDataException("unsupported-transfer-syntax", $"encoding to {target.Name} is not supported (native syntaxes, RLE Lossless, JPEG-LS Lossless and JPEG 2000 Lossless are)");
         }
 
         var info = PixelDataInfo.FromDataset(ds);
@@ -32,14 +44,17 @@ public static class PixelTranscoder
 
         var frames = new List<byte[]>(info.NumberOfFrames);
         string? photometric = null;
+        PixelDataInfo? layout = null;
         for (var f = 0; f < info.NumberOfFrames; f++)
         {
             var decoded = FrameDecoder.DecodeStored(ds, file.TransferSyntax, f);
             photometric ??= decoded.Photometric;
+            layout ??= decoded.Layout with { Photometric = decoded.Photometric ?? decoded.Layout.Photometric };
             StoredValuesArray.Normalise(decoded.Bytes, decoded.Layout);
-            frames.Add(decoded.Bytes);
+            frames.Add(encoder is null ? decoded.Bytes : encoder.EncodeFrame(decoded.Bytes, layout));
         }
 
+        photometric = encoder?.EncodedPhotometric(layout!) ?? photometric;
         if (photometric is not null)
         {
             ds.AddOrUpdate(DicomTag.PhotometricInterpretation, DicomVR.CS, photometric);
@@ -50,7 +65,7 @@ public static class PixelTranscoder
             ds.AddOrUpdate<ushort>(DicomTag.PlanarConfiguration, DicomVR.US, 0);
         }
 
-        if (target.IsNative)
+        if (encoder is null)
         {
             var all = new byte[frames.Sum(f => (long)f.Length)];
             var o = 0;
@@ -67,12 +82,17 @@ public static class PixelTranscoder
             var sequence = new DicomFragmentSequence(DicomTag.PixelData, DicomVR.OB);
             foreach (var f in frames)
             {
-                sequence.Fragments.Add(DicomBuffer.FromBytes(RleEncoder.EncodeFrame(f, info)));
+                sequence.Fragments.Add(DicomBuffer.FromBytes(f));
             }
 
             ds.AddOrUpdate(sequence);
         }
 
         file.TransferSyntax = target;
+    }
+
+    private sealed class RleFrameEncoder : IFrameEncoder
+    {
+        public byte[] EncodeFrame(byte[] samples, PixelDataInfo layout) => RleEncoder.EncodeFrame(samples, layout);
     }
 }

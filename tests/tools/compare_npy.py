@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """compare_npy.py DICOM NPY [FRAME]: exit 0 when NPY (from `smed pixels`) holds exactly pydicom's pixel_array for
-DICOM (all frames, or FRAME), with the same dtype family and shape (frames, rows, columns[, samples]); prints why not."""
+DICOM (all frames, or FRAME), read through Bits Stored, with the same dtype family and shape (frames, rows, columns[, samples]); prints why not."""
 import sys
 
 import numpy as np
@@ -16,6 +16,14 @@ if frames == 1:
 if len(sys.argv) > 3:
     f = int(sys.argv[3])
     ref = ref[f:f + 1]
+# pydicom 2.3 leaves bits above Bits Stored in place (some writers, e.g. dcmdjpls, leave signed values unextended);
+# a stored value is the low Bits Stored bits, sign-extended when Pixel Representation is 1 (PS3.5 8.1.1).
+stored = int(getattr(ds, "BitsStored", 0) or 0)
+if ref.dtype.kind in "iu" and 0 < stored < ref.dtype.itemsize * 8:
+    wide = ref.astype(np.int64) & ((1 << stored) - 1)
+    if int(getattr(ds, "PixelRepresentation", 0)) == 1:
+        wide = np.where(wide >= (1 << (stored - 1)), wide - (1 << stored), wide)
+    ref = wide.astype(ref.dtype)
 if ours.shape != ref.shape:
     print(f"shape {ours.shape} != pydicom {ref.shape}")
     sys.exit(1)

@@ -4,7 +4,7 @@ using ServerlessMed.Imaging;
 
 namespace ServerlessMed.Cli.Commands;
 
-/// <summary>smed convert IN OUT --transfer-syntax UID: rewrite a file in another native transfer syntax.</summary>
+/// <summary>smed convert IN OUT --transfer-syntax UID: rewrite a file in another transfer syntax (native, or RLE, JPEG-LS or JPEG 2000 lossless).</summary>
 internal static class ConvertCommand
 {
     public static Command Create()
@@ -13,7 +13,7 @@ internal static class ConvertCommand
         var output = new Argument<FileInfo>("out") { Description = "DICOM file to write" };
         var ts = new Option<string?>("--transfer-syntax", "-t")
         {
-            Description = "transfer syntax UID of the output (default: the input's). Native: 1.2.840.10008.1.2, 1.2.840.10008.1.2.1, 1.2.840.10008.1.2.2, 1.2.840.10008.1.2.1.99 (compressed inputs are decompressed); RLE Lossless: 1.2.840.10008.1.2.5",
+            Description = "transfer syntax UID of the output (default: the input's). Native: 1.2.840.10008.1.2, 1.2.840.10008.1.2.1, 1.2.840.10008.1.2.2, 1.2.840.10008.1.2.1.99 (compressed inputs are decompressed); lossless compression: RLE 1.2.840.10008.1.2.5, JPEG-LS 1.2.840.10008.1.2.4.80, JPEG 2000 1.2.840.10008.1.2.4.90",
         };
         var cmd = new Command("convert", "Rewrite a DICOM file, optionally in another transfer syntax (native, decompressed, or RLE Lossless)") { input, output, ts };
         cmd.SetAction(parse =>
