@@ -7,6 +7,8 @@ using ServerlessMed.Dicom;
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- codec        BenchmarkDotNet suite
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- generate MODEL_DIR [STEPS] [REPEATS] [Auto|Cpu|Cuda]
 //       pipeline time over raw ONNX session time per scheduler, steps/s, batch 1 vs 4 (bench/generation-glue.sh)
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- embed MODELS_DIR [FRAMES] [REPEATS]
+//       embedding stage time over raw ORT on the same tensors, batch 8 over batch 1 (bench/embedding-stage.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- pipeline-load [COUNT] [MODELS_DIR]
 //       COUNT re-stamped instances through Azurite + ingest: instances/s, p50/p95 upload→embedding (bench/pipeline-load.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- convert-all IN_LIST OUT_DIR
@@ -39,6 +41,12 @@ if (args.Length > 0 && args[0] == "pipeline-load")
 {
     // pipeline-load [COUNT] [MODELS_DIR]
     return await PipelineLoadBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000, args.Length > 2 ? args[2] : Path.Combine(Path.GetDirectoryName(CorpusFiles.Root)!, "..", "main", "models"));
+}
+
+if (args.Length > 0 && args[0] == "embed")
+{
+    // embed MODELS_DIR [FRAMES] [REPEATS]
+    return EmbeddingBench.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 5);
 }
 
 if (args.Length > 0 && args[0] == "generate")

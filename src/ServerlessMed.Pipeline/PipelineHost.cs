@@ -16,7 +16,7 @@ namespace ServerlessMed.Pipeline;
 /// The CLI, the Functions handler and the GPU worker each build one and call the parts they run.</summary>
 public sealed class PipelineHost : IDisposable
 {
-    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, DiffusionModel? diffusion, ILogger logger, StageMetrics metrics, Deidentifier deidentifier, IJobQueue? generationQueue)
+    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, DiffusionModel? diffusion, ILogger logger, StageMetrics metrics, Deidentifier deidentifier, IJobQueue? generationQueue, EncoderBatchingOptions batching)
     {
         Storage = storage;
         Policy = policy;
@@ -26,7 +26,7 @@ public sealed class PipelineHost : IDisposable
         IngestQueue = new StorageJobQueue(storage.Queue(storage.Options.IngestQueue), storage.Queue(storage.Options.IngestQueue + "-poison"));
         GenerationQueue = generationQueue ?? new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
         EventSource = new LocalEventSource(storage, IngestQueue);
-        Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics);
+        Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics, batching);
         Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
         IngestProcessor = new QueueProcessor(IngestQueue, async (m, ct) =>
         {
@@ -69,7 +69,7 @@ public sealed class PipelineHost : IDisposable
         var encoder = options.EncoderFolder is { } ef ? new ImageEncoder(ef, factory) : null;
         var diffusion = options.DiffusionFolder is { } df ? new DiffusionModel(df, factory) : null;
         var deid = new Deidentifier(options.Key, options.Policy);
-        return new PipelineHost(new TenantStorage(options.Storage), options.Policy, encoder, diffusion, logger, new StageMetrics(), deid, options.GenerationQueue);
+        return new PipelineHost(new TenantStorage(options.Storage), options.Policy, encoder, diffusion, logger, new StageMetrics(), deid, options.GenerationQueue, options.EncoderBatching);
     }
 
     /// <summary>Runs the local event source and both stages until nothing is left to do: no uploads, empty queues.</summary>
@@ -120,6 +120,7 @@ public sealed class PipelineHost : IDisposable
 
     public void Dispose()
     {
+        Ingest.Dispose();
         Encoder?.Dispose();
         Diffusion?.Dispose();
     }
@@ -138,6 +139,9 @@ public sealed class PipelineHostOptions
     public string? DiffusionFolder { get; init; }
 
     public OnnxSessionOptions Onnx { get; init; } = new();
+
+    /// <summary>How the ingest stage batches frames of concurrently handled instances into encoder runs.</summary>
+    public EncoderBatchingOptions EncoderBatching { get; init; } = new();
 
     /// <summary>The generation queue's transport; null: the tenant storage account's queue. In Azure the hosts pass
     /// a <see cref="ServiceBusJobQueue"/> (see <see cref="ServiceBusFromEnvironment"/>).</summary>

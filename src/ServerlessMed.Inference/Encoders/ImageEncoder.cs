@@ -5,12 +5,18 @@ using ServerlessMed.Inference.Onnx;
 
 namespace ServerlessMed.Inference.Encoders;
 
+/// <summary>Receives one item's values of one output of an encoder run (a span valid during the call only).</summary>
+public delegate void EmbeddingSink(int item, int output, ReadOnlySpan<float> values);
+
 /// <summary>An image encoder loaded from a model folder: preprocesses DICOM frames as model.json says and runs
 /// the ONNX session. The session is shared; Encode is safe to call from several threads.</summary>
 public sealed class ImageEncoder : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly Microsoft.ML.OnnxRuntime.Tensors.TensorElementType _inputType;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly EncoderBufferPool _pool;
 
     public ImageEncoder(string folder, OnnxSessionFactory factory)
     {
@@ -25,6 +31,10 @@ public sealed class ImageEncoder : IDisposable
                 throw new InvalidDataException($"model.json names output '{o.Name}' but the ONNX model has: {string.Join(", ", _session.OutputMetadata.Keys)}");
             }
         }
+
+        _inputNames = [Manifest.Input.Name];
+        _outputNames = [.. Manifest.Outputs.Select(o => o.Name)];
+        _pool = new EncoderBufferPool(this, _session, _inputType);
     }
 
     public EncoderManifest Manifest { get; }
@@ -81,42 +91,104 @@ public sealed class ImageEncoder : IDisposable
         return tensor;
     }
 
-    /// <summary>Runs a batch of preprocessed inputs; returns each output's values per item.</summary>
+    /// <summary>Runs a batch of preprocessed inputs; returns one output's values per item.</summary>
     public IReadOnlyList<float[]> Encode(IReadOnlyList<float[]> inputs, string? outputName = null)
     {
-        if (inputs.Count == 0)
+        var index = outputName is null ? 0 : Manifest.Outputs.ToList().FindIndex(o => o.Name == outputName);
+        if (index < 0)
         {
-            return [];
+            throw new ArgumentException($"the model has no output '{outputName}'", nameof(outputName));
         }
 
+        return EncodeAll(inputs)[index];
+    }
+
+    /// <summary>Runs a batch of preprocessed inputs through one session run; returns, per model output (in
+    /// model.json order), each item's values in arrays of their own.</summary>
+    public float[][][] EncodeAll(IReadOnlyList<float[]> inputs)
+    {
+        var results = new float[Manifest.Outputs.Count][][];
+        for (var o = 0; o < results.Length; o++)
+        {
+            results[o] = new float[inputs.Count][];
+        }
+
+        EncodeInto(inputs, (item, output, values) => results[output][item] = values.ToArray());
+        return results;
+    }
+
+    /// <summary>Runs a batch of preprocessed inputs through one session run and hands every item's value of every
+    /// output to <paramref name="sink"/> as a span over the run's own output buffer, valid during the call only.
+    /// float32 models run over pinned input and output buffers rented from a pool per batch size, so a
+    /// steady-state run allocates nothing: the caller copies values straight to where they go (an .npy being built).</summary>
+    public void EncodeInto(IReadOnlyList<float[]> inputs, EmbeddingSink sink)
+    {
         var n = inputs.Count;
-        var batch = new float[n * InputLength];
+        if (n == 0)
+        {
+            return;
+        }
+
         for (var i = 0; i < n; i++)
         {
             if (inputs[i].Length != InputLength)
             {
                 throw new ArgumentException($"input {i} has {inputs[i].Length} values, the model takes {InputLength}");
             }
-
-            inputs[i].CopyTo(batch, i * InputLength);
         }
 
-        var input = Manifest.Input;
-        long[] shape = input.Layout == "NHWC" ? [n, input.Height, input.Width, input.Channels] : [n, input.Channels, input.Height, input.Width];
-        using var value = TensorIO.FromFloats(batch, shape, _inputType);
-        var output = outputName ?? Manifest.Outputs[0].Name;
-        using var runOptions = new RunOptions();
-        using var results = _session.Run(runOptions, [input.Name], [value], [output]);
-        var all = TensorIO.ToFloats(results[0]);
-        var per = all.Length / n;
-        var list = new float[n][];
-        for (var i = 0; i < n; i++)
+        var buffers = _pool.Rent(n);
+        try
         {
-            list[i] = all.AsSpan(i * per, per).ToArray();
-        }
+            for (var i = 0; i < n; i++)
+            {
+                inputs[i].CopyTo(buffers.Input, i * InputLength);
+            }
 
-        return list;
+            using var runOptions = new RunOptions();
+            if (buffers.IsBound)
+            {
+                _session.Run(runOptions, _inputNames, [buffers.InputValue!], _outputNames, buffers.OutputValues!);
+                for (var o = 0; o < _outputNames.Length; o++)
+                {
+                    Deliver(buffers.Outputs[o], n, o, sink);
+                }
+            }
+            else
+            {
+                using var value = TensorIO.FromFloats(buffers.Input, InputShape(n), _inputType);
+                using var run = _session.Run(runOptions, _inputNames, [value], _outputNames);
+                for (var o = 0; o < _outputNames.Length; o++)
+                {
+                    Deliver(TensorIO.ToFloats(run[o]), n, o, sink);
+                }
+            }
+        }
+        finally
+        {
+            _pool.Return(buffers);
+        }
     }
 
-    public void Dispose() => _session.Dispose();
+    /// <summary>The input tensor shape for a batch of <paramref name="n"/> frames, in the model's layout.</summary>
+    public long[] InputShape(int n)
+    {
+        var input = Manifest.Input;
+        return input.Layout == "NHWC" ? [n, input.Height, input.Width, input.Channels] : [n, input.Channels, input.Height, input.Width];
+    }
+
+    private static void Deliver(ReadOnlySpan<float> all, int n, int output, EmbeddingSink sink)
+    {
+        var per = all.Length / n;
+        for (var i = 0; i < n; i++)
+        {
+            sink(i, output, all.Slice(i * per, per));
+        }
+    }
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _session.Dispose();
+    }
 }

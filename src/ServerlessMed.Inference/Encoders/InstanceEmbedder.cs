@@ -33,17 +33,16 @@ public sealed class InstanceEmbedder(ImageEncoder encoder, string modelHash, int
             var inputs = Enumerable.Range(start, count).Select(f => encoder.Preprocess(ds, file.TransferSyntax, f)).ToList();
             var preprocessMs = sw.Elapsed.TotalMilliseconds;
             sw.Restart();
-            var outputs = manifest.Outputs.Select(o => encoder.Encode(inputs, o.Name)).ToList();
+            encoder.EncodeInto(inputs, (k, o, values) =>
+            {
+                var output = manifest.Outputs[o];
+                using var stream = File.Create(Path.Combine(outDir, $"{sop}.f{start + k}.{output.Name}.npy"));
+                NpyWriter.WriteFloat32(stream, values, output.Shape);
+            });
             var inferenceMs = sw.Elapsed.TotalMilliseconds;
             for (var k = 0; k < count; k++)
             {
                 var frame = start + k;
-                for (var o = 0; o < manifest.Outputs.Count; o++)
-                {
-                    var output = manifest.Outputs[o];
-                    File.WriteAllBytes(Path.Combine(outDir, $"{sop}.f{frame}.{output.Name}.npy"), NpyWriter.Float32(outputs[o][k], output.Shape));
-                }
-
                 if (saveInputs)
                 {
                     var i = manifest.Input;
@@ -63,7 +62,7 @@ public sealed class InstanceEmbedder(ImageEncoder encoder, string modelHash, int
                     frame,
                     outputs = manifest.Outputs.Select(x => new { x.Name, x.Shape, dtype = "float32" }),
                     preprocessing = new { manifest.Preprocessing.Voi, manifest.Preprocessing.Resize, manifest.Preprocessing.Mean, manifest.Preprocessing.Std, manifest.Input.Layout, size = new[] { manifest.Input.Height, manifest.Input.Width, manifest.Input.Channels } },
-                    timingsMs = new { preprocess = preprocessMs / count, inference = inferenceMs / count, batch = count },
+                    timingsMs = new { preprocess = preprocessMs / count, inferenceAndWrite = inferenceMs / count, batch = count },
                 };
                 File.WriteAllText(Path.Combine(outDir, $"{sop}.f{frame}.json"), JsonSerializer.Serialize(sidecar, Json));
             }

@@ -17,24 +17,26 @@ namespace ServerlessMed.Pipeline.Stages;
 /// conditionally under de-identified names; the upload is deleted only after all of them exist. Permanent
 /// failures (bad input, policy) quarantine the upload; transient ones (storage) are thrown so the message is retried.
 /// Logs carry de-identified UIDs and quarantine ids only.</summary>
-public sealed class IngestStage
+public sealed class IngestStage : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly TenantStorage _storage;
     private readonly Deidentifier _deidentifier;
     private readonly ImageEncoder? _encoder;
+    private readonly EncoderBatcher? _batcher;
     private readonly DeidPolicy _policy;
     private readonly IJobQueue _generationQueue;
     private readonly ILogger _logger;
     private readonly StageMetrics _metrics;
     private readonly QuarantineWriter _quarantine;
 
-    public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, DeidPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null)
+    public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, DeidPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null, EncoderBatchingOptions? batching = null)
     {
         _storage = storage;
         _deidentifier = deidentifier;
         _encoder = encoder;
+        _batcher = encoder is null ? null : new EncoderBatcher(encoder, batching);
         _policy = policy;
         _generationQueue = generationQueue;
         _logger = logger;
@@ -43,6 +45,12 @@ public sealed class IngestStage
     }
 
     public StageMetrics Metrics => _metrics;
+
+    /// <summary>Encoder session runs and the frames they carried, across all instances handled so far.</summary>
+    public (long Runs, long Frames) EncoderRuns => _batcher?.Counts ?? (0, 0);
+
+    /// <summary>Stops the encoder batching loop (after the runs already queued).</summary>
+    public void Dispose() => _batcher?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async Task<IngestOutcome> HandleAsync(BlobCreatedEvent ev, CancellationToken cancellationToken = default)
     {
@@ -164,14 +172,14 @@ public sealed class IngestStage
         var audit = result.Audit;
         var ds = result.File.Dataset;
         var hasPixels = ds.Contains(DicomTag.PixelData) || ds.Contains(DicomTag.FloatPixelData) || ds.Contains(DicomTag.DoubleFloatPixelData);
-        float[][]? embeddings = null;
+        NpyFloat32Buffer? embeddings = null;
         if (hasPixels && _encoder is not null)
         {
             try
             {
                 using (_metrics.Measure("encode"))
                 {
-                    embeddings = Encode(result.File);
+                    embeddings = await EncodeAsync(result.File, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception e) when (e is PixelDataException or DicomException)
@@ -221,51 +229,56 @@ public sealed class IngestStage
     private Task DeleteUploadAsync(string name, ETag etag, CancellationToken ct) =>
         _storage.Container(_storage.Options.Uploads).GetBlobClient(name).DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: ct);
 
-    private float[][] Encode(DicomFile file)
+    /// <summary>Every frame's first-output embedding, written straight from the encoder run into the .npy that is
+    /// uploaded (frames × values). Frames are preprocessed a batch at a time (bounded memory for large multi-frame
+    /// instances) and queued with other instances' frames into shared encoder runs.</summary>
+    private async Task<NpyFloat32Buffer> EncodeAsync(DicomFile file, CancellationToken ct)
     {
         var ds = file.Dataset;
-        var frames = Math.Max(1, ds.GetValueOrDefault(DicomTag.NumberOfFrames, 1));
-        var all = new List<float[]>(frames);
-        const int batch = 8;
-        for (var start = 0; start < frames; start += batch)
+        var frames = PixelDataInfo.FromDataset(ds).NumberOfFrames;
+        var per = _encoder!.Manifest.Outputs[0].Shape.Aggregate(1, (a, b) => a * b);
+        var npy = new NpyFloat32Buffer([frames, per]);
+        const int chunk = 8;
+        for (var start = 0; start < frames; start += chunk)
         {
-            var inputs = new List<float[]>();
-            for (var f = start; f < Math.Min(frames, start + batch); f++)
+            var inputs = new List<float[]>(chunk);
+            for (var f = start; f < Math.Min(frames, start + chunk); f++)
             {
-                inputs.Add(_encoder!.Preprocess(ds, file.TransferSyntax, f));
+                inputs.Add(_encoder.Preprocess(ds, file.TransferSyntax, f));
             }
 
-            all.AddRange(_encoder!.Encode(inputs));
+            var first = start;
+            await _batcher!.EncodeAsync(inputs, (frame, output, values) =>
+            {
+                if (output == 0)
+                {
+                    values.CopyTo(npy.Values.Slice((first + frame) * per, per));
+                }
+            }, ct).ConfigureAwait(false);
         }
 
-        return [.. all];
+        return npy;
     }
 
-    private async Task WriteEmbeddingAsync(DeidAuditRecord audit, float[][] embeddings, CancellationToken ct)
+    private async Task WriteEmbeddingAsync(DeidAuditRecord audit, NpyFloat32Buffer embeddings, CancellationToken ct)
     {
-        var dim = embeddings[0].Length;
-        var flat = new float[embeddings.Length * dim];
-        for (var i = 0; i < embeddings.Length; i++)
-        {
-            embeddings[i].CopyTo(flat, i * dim);
-        }
-
-        var key = _encoder!.ModelKey;
-        var npy = NpyWriter.Float32(flat, [embeddings.Length, dim]);
+        var per = _encoder!.Manifest.Outputs[0].Shape.Aggregate(1, (a, b) => a * b);
+        var frames = embeddings.Count / per;
+        var key = _encoder.ModelKey;
         var meta = new
         {
             model = _encoder.Manifest.Id,
             version = _encoder.Manifest.Version,
             output = _encoder.Manifest.Outputs[0].Name,
-            shape = new[] { embeddings.Length, dim },
+            shape = new[] { frames, per },
             dtype = "float32",
-            frames = embeddings.Length,
+            frames,
             studyInstanceUid = audit.StudyInstanceUid,
             seriesInstanceUid = audit.SeriesInstanceUid,
             sopInstanceUid = audit.SopInstanceUid,
             provider = _encoder.Provider,
         };
-        await _storage.WriteOnceAsync(_storage.Options.Embeddings, StorageLayout.Embedding(key, audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid, "npy"), BinaryData.FromBytes(npy), "application/octet-stream", ct).ConfigureAwait(false);
+        await _storage.WriteOnceAsync(_storage.Options.Embeddings, StorageLayout.Embedding(key, audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid, "npy"), BinaryData.FromBytes(embeddings.Bytes), "application/octet-stream", ct).ConfigureAwait(false);
         await _storage.WriteOnceAsync(_storage.Options.Embeddings, StorageLayout.Embedding(key, audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid, "json"), BinaryData.FromString(JsonSerializer.Serialize(meta, Json)), "application/json", ct).ConfigureAwait(false);
     }
 
