@@ -15,48 +15,81 @@ public sealed class Image8(int width, int height, int channels, byte[] pixels)
     public byte[] Pixels { get; } = pixels;
 }
 
-/// <summary>Stored values to display values: Modality LUT (rescale), VOI LUT (window, LINEAR/SIGMOID; min-max
-/// when the instance has none), MONOCHROME1 inversion, YBR_FULL to RGB, palette colour.</summary>
+/// <summary>Stored values to display values: Modality LUT (rescale, or a Modality LUT Sequence), VOI LUT (window with
+/// the LINEAR, LINEAR_EXACT or SIGMOID function, or a VOI LUT Sequence; min-max when the instance has none; per frame
+/// from the functional groups of enhanced multi-frame instances), MONOCHROME1 inversion, YBR_FULL/YBR_FULL_422/YBR_ICT
+/// and YBR_RCT to RGB, palette colour. Other photometric interpretations are refused, naming them.</summary>
 public static class Renderer
 {
-    public static Image8 Render(DicomDataset ds, DecodedFrame frame)
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
+    {
+        "MONOCHROME1", "MONOCHROME2", "PALETTE COLOR", "RGB", "YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT",
+    };
+
+    /// <param name="ds">The instance.</param>
+    /// <param name="frame">The decoded frame.</param>
+    /// <param name="frameIndex">Which frame it is, for per-frame window and rescale values.</param>
+    public static Image8 Render(DicomDataset ds, DecodedFrame frame, int frameIndex = 0)
     {
         var photometric = frame.Photometric ?? ds.GetSingleValueOrDefault(DicomTag.PhotometricInterpretation, "MONOCHROME2").Trim();
+        if (!Known.Contains(photometric))
+        {
+            throw new PixelDataException("unsupported-photometric", $"photometric interpretation '{(photometric.Length <= 16 ? photometric : photometric[..16])}' cannot be displayed (supported: {string.Join(", ", Known)})");
+        }
+
         if (frame.Samples == 3)
         {
             return RenderColor(frame, photometric);
         }
 
-        if (photometric == "PALETTE COLOR" && TryRenderPalette(ds, frame, out var palette))
+        if (photometric == "PALETTE COLOR")
         {
-            return palette;
+            return TryRenderPalette(ds, frame, out var palette)
+                ? palette
+                : throw new PixelDataException("bad-palette", "PALETTE COLOR image without complete red, green and blue palette lookup tables");
         }
 
-        var slope = ds.GetValueOrDefault(DicomTag.RescaleSlope, 1.0);
-        var intercept = ds.GetValueOrDefault(DicomTag.RescaleIntercept, 0.0);
+        var display = DisplayAttributes.For(ds, frameIndex);
         var values = frame.Values;
         var n = values.Length;
         var modality = new float[n];
         for (var i = 0; i < n; i++)
         {
-            modality[i] = (float)((values[i] * slope) + intercept);
+            modality[i] = display.Modality(values[i]);
         }
 
-        var (center, width) = Window(ds, modality);
-        var sigmoid = ds.GetSingleValueOrDefault(DicomTag.VOILUTFunction, "LINEAR").Trim() == "SIGMOID";
         var invert = photometric == "MONOCHROME1";
         var pixels = new byte[n];
+        if (display.VoiLut is { } voiLut)
+        {
+            var scale = 255.0 / voiLut.MaxOutput;
+            for (var i = 0; i < n; i++)
+            {
+                var b = (byte)Math.Clamp(Math.Round(voiLut.Map(modality[i]) * scale), 0, 255);
+                pixels[i] = invert ? (byte)(255 - b) : b;
+            }
+
+            return new Image8(frame.Columns, frame.Rows, 1, pixels);
+        }
+
+        var (center, width) = display.WindowCenter is { } wc && display.WindowWidth is { } ww ? (wc, ww) : Window(modality);
+        var function = display.VoiFunction;
         for (var i = 0; i < n; i++)
         {
             double y;
-            if (sigmoid)
+            var x = modality[i];
+            if (function == "SIGMOID")
             {
-                y = 1.0 / (1.0 + Math.Exp(-4.0 * (modality[i] - center) / width));
+                y = 1.0 / (1.0 + Math.Exp(-4.0 * (x - center) / width));
+            }
+            else if (function == "LINEAR_EXACT")
+            {
+                // PS3.3 C.11.2.1.3.2.
+                y = Math.Clamp(((x - center) / width) + 0.5, 0, 1);
             }
             else
             {
                 // PS3.3 C.11.2.1.2.1 linear window.
-                var x = modality[i];
                 y = x <= center - 0.5 - ((width - 1) / 2) ? 0
                     : x > center - 0.5 + ((width - 1) / 2) ? 1
                     : ((x - (center - 0.5)) / (width - 1)) + 0.5;
@@ -69,13 +102,9 @@ public static class Renderer
         return new Image8(frame.Columns, frame.Rows, 1, pixels);
     }
 
-    private static (double Center, double Width) Window(DicomDataset ds, float[] values)
+    /// <summary>A window spanning the frame's values, for instances that define none.</summary>
+    private static (double Center, double Width) Window(float[] values)
     {
-        if (ds.TryGetValue<double>(DicomTag.WindowCenter, out var c) && ds.TryGetValue<double>(DicomTag.WindowWidth, out var w) && w >= 1)
-        {
-            return (c, w);
-        }
-
         float min = float.MaxValue, max = float.MinValue;
         foreach (var v in values)
         {
@@ -98,7 +127,8 @@ public static class Renderer
     {
         var n = frame.Rows * frame.Columns;
         var pixels = new byte[n * 3];
-        var ybr = photometric.StartsWith("YBR_FULL", StringComparison.Ordinal);
+        var ybr = photometric.StartsWith("YBR_FULL", StringComparison.Ordinal) || photometric == "YBR_ICT";
+        var rct = photometric == "YBR_RCT";
         var max = frame.Values.Max();
         var scale = max > 255 ? 255.0 / max : 1.0;
         for (var i = 0; i < n; i++)
@@ -113,6 +143,16 @@ public static class Renderer
                 r = y + (1.402 * cr);
                 g = y - (0.344136 * cb) - (0.714136 * cr);
                 b = y + (1.772 * cb);
+            }
+            else if (rct)
+            {
+                // ISO 15444-1 G.2 inverse reversible colour transform (chroma centred by the encoder's level shift).
+                var y = r;
+                var cb = g - 128;
+                var cr = b - 128;
+                g = y - Math.Floor((cb + cr) / 4);
+                r = cr + g;
+                b = cb + g;
             }
 
             pixels[i * 3] = (byte)Math.Clamp(Math.Round(r * scale), 0, 255);

@@ -32,7 +32,7 @@ internal static class PixelCommands
         cmd.SetAction(parse => Run("preview", parse.GetValue(input)!, (file, _) =>
         {
             var decoded = FrameDecoder.Decode(file.Dataset, file.TransferSyntax, parse.GetValue(frame));
-            File.WriteAllBytes(parse.GetValue(output)!.FullName, PngWriter.Encode(Renderer.Render(file.Dataset, decoded)));
+            File.WriteAllBytes(parse.GetValue(output)!.FullName, PngWriter.Encode(Renderer.Render(file.Dataset, decoded, parse.GetValue(frame))));
         }));
         return cmd;
     }

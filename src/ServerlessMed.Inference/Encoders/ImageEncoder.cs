@@ -50,7 +50,7 @@ public sealed class ImageEncoder : IDisposable
     public float[] Preprocess(DicomDataset ds, DicomTransferSyntax ts, int frame = 0)
     {
         var decoded = FrameDecoder.Decode(ds, ts, frame);
-        var image = Renderer.Render(ds, decoded);
+        var image = Renderer.Render(ds, decoded, frame);
         var input = Manifest.Input;
         var pre = Manifest.Preprocessing;
         var src = new float[image.Pixels.Length];
