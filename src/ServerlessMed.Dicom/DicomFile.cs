@@ -49,8 +49,18 @@ public sealed class DicomFile
             };
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
+        // Unbuffered: the reader buffers (a pooled 64 KiB) itself.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
         return Read(stream, options, new FileStreamSource(path));
+    }
+
+    /// <summary>Reads from a file the caller has opened (and may have peeked at: it is read from position 0). Large
+    /// values stay references into the file by its path, as with <see cref="Open(string, DicomReaderOptions?)"/>.</summary>
+    public static DicomFile Open(FileStream stream, DicomReaderOptions? options = null)
+    {
+        options ??= new DicomReaderOptions { SourceName = Path.GetFileName(stream.Name) };
+        stream.Position = 0;
+        return Read(stream, options, new FileStreamSource(stream.Name));
     }
 
     /// <summary>Reads from any stream. For a seekable stream, large values stay references into it: keep it open
@@ -64,7 +74,7 @@ public sealed class DicomFile
     private static DicomFile Read(Stream stream, DicomReaderOptions options, IDicomStreamSource? source)
     {
         var warnings = new List<string>();
-        var src = new ByteSource(stream);
+        using var src = new ByteSource(stream);
         var name = options.SourceName;
 
         var preamble = false;
@@ -109,7 +119,7 @@ public sealed class DicomFile
         if (ts.IsDeflated)
         {
             using var inflated = new DeflateStream(new ByteSourceStream(src), CompressionMode.Decompress);
-            var inner = new ByteSource(inflated);
+            using var inner = new ByteSource(inflated);
             try
             {
                 new DicomParser(inner, builder, options, null, warnings).ParseDataset(true, false);
@@ -144,7 +154,7 @@ public sealed class DicomFile
         }
 
         var metaSource = new MetaGroupStream(src);
-        var metaBytes = new ByteSource(metaSource);
+        using var metaBytes = new ByteSource(metaSource, 4096);
         new DicomParser(metaBytes, builder, metaOptions, null, warnings).ParseDataset(explicitMeta, false);
         if (meta.TryGetValue<uint>(DicomTag.FileMetaInformationGroupLength, out var declared))
         {
@@ -212,12 +222,16 @@ public sealed class DicomFile
     }
 
     /// <summary>Writes the file: preamble, DICM, regenerated file meta, dataset in <see cref="TransferSyntax"/>.</summary>
+    private static long _saveCounter;
+
     public void Save(string path, DicomWriteOptions? options = null)
     {
-        var tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+        // Unique across threads (counter) and processes (pid) without asking the kernel for randomness per file.
+        var tmp = $"{path}.tmp-{Environment.ProcessId}-{Interlocked.Increment(ref _saveCounter)}";
+        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+        using (var buffered = new PooledWriteStream(fs))
         {
-            Save(fs, options);
+            Save(buffered, options);
         }
 
         File.Move(tmp, path, overwrite: true);

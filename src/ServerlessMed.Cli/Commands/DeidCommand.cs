@@ -17,7 +17,8 @@ internal static class DeidCommand
         var quarantine = new Option<string?>("--quarantine") { Description = "where failed inputs go with reason.json (default: OUT/../quarantine)" };
         var keyFile = new Option<string?>("--key-file") { Description = "tenant key file (default: $SMED_KEY_FILE, else .smed/tenant.key, created if missing)" };
         var policy = new Option<string?>("--policy") { Description = "tenant policy JSON (see policy/schema.json)" };
-        var cmd = new Command("deid", "De-identify DICOM files (PS3.15 Basic Profile and the policy's options)") { input, output, quarantine, keyFile, policy };
+        var parallel = new Option<int>("--parallel") { Description = "files de-identified at once (default: twice the cores)", DefaultValueFactory = _ => Environment.ProcessorCount * 2 };
+        var cmd = new Command("deid", "De-identify DICOM files (PS3.15 Basic Profile and the policy's options)") { input, output, quarantine, keyFile, policy, parallel };
         cmd.SetAction(parse =>
         {
             var inPath = parse.GetValue(input)!;
@@ -44,7 +45,12 @@ internal static class DeidCommand
             }
 
             IReadOnlyList<string> files = File.Exists(inPath) ? [inPath] : [.. Directory.EnumerateFiles(inPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
-            var batch = new DeidBatch(deid, outDir, quarantineDir);
+            if (parse.GetValue(parallel) is < 1 or > 256)
+            {
+                return CliEnvironment.Fail("deid", "--parallel must be 1 to 256");
+            }
+
+            var batch = new DeidBatch(deid, outDir, quarantineDir) { Parallelism = parse.GetValue(parallel) };
             var summary = batch.Run(files);
             foreach (var (label, message) in batch.Problems.OrderBy(p => p.Input, StringComparer.Ordinal))
             {

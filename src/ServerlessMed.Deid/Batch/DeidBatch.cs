@@ -14,11 +14,19 @@ public sealed record QuarantineRecord(string Input, string Stage, string Code, s
 public sealed record DeidBatchSummary(int Inputs, int Written, int Quarantined, double Seconds);
 
 /// <summary>De-identifies files and zip entries on local disk in parallel: each output goes to
-/// <c>{out}/{study'}/{series'}/{sop'}.dcm</c> with its audit JSON beside it; each input that cannot be de-identified
-/// is copied to <c>{quarantine}/{sha256}/original.bin</c> with <c>reason.json</c>, so written + quarantined =
-/// inputs. Memory stays bounded: pixel data and other large values are copied from input to output, not loaded.</summary>
+/// <c>{out}/{study'}/{series'}/{sop'}.dcm</c>, and its audit record is one line of the run's
+/// <c>{out}/audit-{utc time}-{pid}.jsonl</c> (one file per run, not per instance: creating files is most of the cost
+/// of small instances); each input that cannot be de-identified is copied to
+/// <c>{quarantine}/{sha256}/original.bin</c> with <c>reason.json</c>, so written + quarantined = inputs. Memory
+/// stays bounded: pixel data and other large values are copied from input to output, not loaded.</summary>
 public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string quarantineDir)
 {
+    // One record per line: the source-generated context without indentation.
+    private static readonly DeidJsonContext Compact = new(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    private readonly ConcurrentDictionary<string, bool> _createdDirectories = new(StringComparer.Ordinal);
+    private readonly Lock _auditGate = new();
+    private FileStream? _audit;
     private int _written;
     private int _quarantined;
     private int _inputs;
@@ -34,19 +42,46 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     {
         var sw = Stopwatch.StartNew();
         Directory.CreateDirectory(outDir);
-        Parallel.ForEach(paths.Select((p, i) => (Path: p, Label: $"#{i + 1}")), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, item =>
+        _audit = new FileStream(Path.Combine(outDir, $"audit-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Environment.ProcessId}.jsonl"), FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
+        try
         {
-            if (ZipExpander.IsZip(item.Path))
-            {
-                RunZip(item.Path, item.Label);
-            }
-            else
-            {
-                Interlocked.Increment(ref _inputs);
-                Process(item.Path, item.Label);
-            }
-        });
+            Parallel.ForEach(paths.Select((p, i) => (Path: System.IO.Path.GetFullPath(p), Label: $"#{i + 1}")), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, item => RunOne(item.Path, item.Label));
+        }
+        finally
+        {
+            _audit.Dispose();
+        }
+
         return new DeidBatchSummary(_inputs, _written, _quarantined, Math.Round(sw.Elapsed.TotalSeconds, 3));
+    }
+
+    /// <summary>Opens an input once: its first bytes say zip or not, and the same handle is parsed as DICOM.</summary>
+    private void RunOne(string path, string label)
+    {
+        FileStream? stream = null;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+            Span<byte> magic = stackalloc byte[4];
+            if (stream.Read(magic) == 4 && magic.SequenceEqual("PK\u0003\u0004"u8))
+            {
+                stream.Dispose();
+                stream = null;
+                RunZip(path, label);
+                return;
+            }
+        }
+        catch (IOException)
+        {
+            stream?.Dispose();
+            stream = null; // unreadable: Process reports it
+        }
+
+        Interlocked.Increment(ref _inputs);
+        using (stream)
+        {
+            Process(path, label, stream);
+        }
     }
 
     private void RunZip(string zipPath, string label)
@@ -91,17 +126,28 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         }
     }
 
-    private void Process(string path, string label)
+    private void Process(string path, string label, FileStream? opened = null)
     {
         try
         {
-            var file = DicomFile.Open(path, new DicomReaderOptions { SourceName = "input " + label });
+            var options = new DicomReaderOptions { SourceName = "input " + label };
+            var file = opened is null ? DicomFile.Open(path, options) : DicomFile.Open(opened, options);
             var result = deidentifier.Deidentify(file);
             var a = result.Audit;
             var dir = Path.Combine(outDir, a.StudyInstanceUid, a.SeriesInstanceUid);
-            Directory.CreateDirectory(dir);
+            if (_createdDirectories.TryAdd(dir, true))
+            {
+                Directory.CreateDirectory(dir);
+            }
+
             result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"));
-            File.WriteAllBytes(Path.Combine(dir, a.SopInstanceUid + ".audit.json"), JsonSerializer.SerializeToUtf8Bytes(a, DeidJsonContext.Default.DeidAuditRecord));
+            var line = JsonSerializer.SerializeToUtf8Bytes(a, Compact.DeidAuditRecord);
+            lock (_auditGate)
+            {
+                _audit!.Write(line);
+                _audit.WriteByte((byte)'\n');
+            }
+
             Interlocked.Increment(ref _written);
         }
         catch (Exception e) when (e is DicomException or DeidRejectedException or IOException or InvalidDataException)

@@ -12,7 +12,7 @@ public sealed class DicomDictionary
 
     private readonly FrozenDictionary<uint, DicomDictionaryEntry> _exact;
     private readonly DicomDictionaryEntry[] _masked;
-    private readonly FrozenDictionary<string, DicomDictionaryEntry> _byKeyword;
+    private readonly Dictionary<string, DicomDictionaryEntry> _byKeyword; // lookups by keyword are rare: not worth freezing at start-up
 
     private static readonly DicomVR[] UL = [DicomVR.UL];
     private static readonly DicomVR[] LO = [DicomVR.LO];
@@ -42,7 +42,7 @@ public sealed class DicomDictionary
 
         _exact = exact.ToFrozenDictionary();
         _masked = [.. masked];
-        _byKeyword = keywords.ToFrozenDictionary(StringComparer.Ordinal);
+        _byKeyword = keywords;
     }
 
     public static DicomDictionary Default => Lazy.Value;
@@ -92,33 +92,106 @@ public sealed class DicomDictionary
         return new DicomDictionaryEntry(tag, 0xFFFFFFFF, UN, "1-n", false, string.Empty, tag.IsPrivate ? "Private Tag" : "Unknown Tag");
     }
 
+    /// <summary>Parses the embedded table from its UTF-8 bytes with spans: it runs on the first tag lookup of every
+    /// process, so a command-line run on one small file would otherwise spend most of its time here.</summary>
     private static DicomDictionary Load()
     {
         using var stream = typeof(DicomDictionary).Assembly.GetManifestResourceStream("ServerlessMed.Dicom.dictionary.tsv")
             ?? throw new InvalidOperationException("the embedded PS3.6 dictionary is missing from ServerlessMed.Dicom");
-        using var reader = new StreamReader(stream);
+        // The resource lives in the loaded image: read it in place rather than copying 390 KB into a large-object
+        // array (whose allocation alone triggers a full collection in a fresh process).
+        var bytes = ResourceMemory(stream);
+        ReadOnlySpan<byte> rest = bytes.Span;
+        var offset = 0;
         var entries = new List<DicomDictionaryEntry>(5200);
         var vrCache = new Dictionary<string, DicomVR[]>(StringComparer.Ordinal);
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        var vmCache = new Dictionary<string, string>(StringComparer.Ordinal);
+        Span<Range> fields = stackalloc Range[8];
+        while (rest.Length > 0)
         {
-            if (line.Length == 0 || line[0] == '#')
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            var lineStart = offset;
+            rest = end < 0 ? [] : rest[(end + 1)..];
+            offset += end < 0 ? line.Length : end + 1;
+            if (line.Length > 0 && line[^1] == '\r')
+            {
+                line = line[..^1];
+            }
+
+            if (line.Length == 0 || line[0] == '#' || SplitTabs(line, fields) < 7)
             {
                 continue;
             }
 
-            var f = line.Split('\t');
-            var tag = uint.Parse(f[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            var mask = uint.Parse(f[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (!vrCache.TryGetValue(f[2], out var vrs))
+            var tag = uint.Parse(line[fields[0]], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var mask = uint.Parse(line[fields[1]], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var vrText = System.Text.Encoding.ASCII.GetString(line[fields[2]]);
+            if (!vrCache.TryGetValue(vrText, out var vrs))
             {
-                vrs = f[2] == "NONE" ? [DicomVR.NONE] : [.. f[2].Split('/').Select(DicomVR.Parse)];
-                vrCache[f[2]] = vrs;
+                vrs = vrText == "NONE" ? [DicomVR.NONE] : [.. vrText.Split('/').Select(DicomVR.Parse)];
+                vrCache[vrText] = vrs;
             }
 
-            entries.Add(new DicomDictionaryEntry(new DicomTag(tag), mask, vrs, f[3], f[4] == "R", f[5], f[6]));
+            var vmText = System.Text.Encoding.ASCII.GetString(line[fields[3]]);
+            if (!vmCache.TryGetValue(vmText, out var vm))
+            {
+                vmCache[vmText] = vm = vmText;
+            }
+
+            var retired = line[fields[4]] is [(byte)'R'];
+            var (nameStart, nameLength) = fields[6].GetOffsetAndLength(line.Length);
+            var keyword = System.Text.Encoding.ASCII.GetString(line[fields[5]]);
+            entries.Add(new DicomDictionaryEntry(new DicomTag(tag), mask, vrs, vm, retired, keyword, bytes.Slice(lineStart + nameStart, nameLength)));
         }
 
         return new DicomDictionary(entries);
+    }
+
+    private static ReadOnlyMemory<byte> ResourceMemory(Stream stream)
+    {
+        if (stream is UnmanagedMemoryStream unmanaged)
+        {
+            unsafe
+            {
+                return new PinnedMemory(unmanaged.PositionPointer, checked((int)unmanaged.Length)).Memory;
+            }
+        }
+
+        var copy = new byte[stream.Length];
+        stream.ReadExactly(copy);
+        return copy;
+    }
+
+    /// <summary>Memory over bytes that never move or go away (a resource of the loaded module).</summary>
+    private sealed unsafe class PinnedMemory(byte* pointer, int length) : System.Buffers.MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => new(pointer, length);
+
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => new(pointer + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
+    private static int SplitTabs(ReadOnlySpan<byte> line, Span<Range> fields)
+    {
+        var count = 0;
+        var start = 0;
+        for (var i = 0; i <= line.Length && count < fields.Length; i++)
+        {
+            if (i == line.Length || line[i] == '\t')
+            {
+                fields[count++] = start..i;
+                start = i + 1;
+            }
+        }
+
+        return count;
     }
 }

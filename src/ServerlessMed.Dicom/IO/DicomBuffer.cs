@@ -157,6 +157,12 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
         // Swapping twice is no swap: source BE → output BE copies as is.
         var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
         long done = 0;
+        if (destination is PooledWriteStream pooled && unit == 1 && s is FileStream)
+        {
+            pooled.Flush(); // the kernel copy writes at the file's own position
+            destination = pooled.Inner;
+        }
+
         if (unit == 1 && s is FileStream sourceFile && destination is FileStream destinationFile)
         {
             done = KernelCopy.TryCopy(sourceFile, offset, destinationFile, length);

@@ -12,46 +12,55 @@ internal sealed class CharsetTerm
     static CharsetTerm()
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-        var latin1 = Encoding.Latin1;
+        Func<Encoding> latin1 = () => Encoding.Latin1;
         Single("ISO_IR 6", "ISO 2022 IR 6", latin1, [Esc, 0x28, 0x42], asciiG0: true);
         Single("ISO_IR 100", "ISO 2022 IR 100", latin1, [Esc, 0x2D, 0x41]);
-        Single("ISO_IR 101", "ISO 2022 IR 101", Encoding.GetEncoding(28592), [Esc, 0x2D, 0x42]);
-        Single("ISO_IR 109", "ISO 2022 IR 109", Encoding.GetEncoding(28593), [Esc, 0x2D, 0x43]);
-        Single("ISO_IR 110", "ISO 2022 IR 110", Encoding.GetEncoding(28594), [Esc, 0x2D, 0x44]);
-        Single("ISO_IR 144", "ISO 2022 IR 144", Encoding.GetEncoding(28595), [Esc, 0x2D, 0x4C]);
-        Single("ISO_IR 127", "ISO 2022 IR 127", Encoding.GetEncoding(28596), [Esc, 0x2D, 0x47]);
-        Single("ISO_IR 126", "ISO 2022 IR 126", Encoding.GetEncoding(28597), [Esc, 0x2D, 0x46]);
-        Single("ISO_IR 138", "ISO 2022 IR 138", Encoding.GetEncoding(28598), [Esc, 0x2D, 0x48]);
-        Single("ISO_IR 148", "ISO 2022 IR 148", Encoding.GetEncoding(28599), [Esc, 0x2D, 0x4D]);
-        Single("ISO_IR 203", "ISO 2022 IR 203", Encoding.GetEncoding(28605), [Esc, 0x2D, 0x62]);
-        Single("ISO_IR 166", "ISO 2022 IR 166", Encoding.GetEncoding(874), [Esc, 0x2D, 0x54]);
+        Single("ISO_IR 101", "ISO 2022 IR 101", CodePage(28592), [Esc, 0x2D, 0x42]);
+        Single("ISO_IR 109", "ISO 2022 IR 109", CodePage(28593), [Esc, 0x2D, 0x43]);
+        Single("ISO_IR 110", "ISO 2022 IR 110", CodePage(28594), [Esc, 0x2D, 0x44]);
+        Single("ISO_IR 144", "ISO 2022 IR 144", CodePage(28595), [Esc, 0x2D, 0x4C]);
+        Single("ISO_IR 127", "ISO 2022 IR 127", CodePage(28596), [Esc, 0x2D, 0x47]);
+        Single("ISO_IR 126", "ISO 2022 IR 126", CodePage(28597), [Esc, 0x2D, 0x46]);
+        Single("ISO_IR 138", "ISO 2022 IR 138", CodePage(28598), [Esc, 0x2D, 0x48]);
+        Single("ISO_IR 148", "ISO 2022 IR 148", CodePage(28599), [Esc, 0x2D, 0x4D]);
+        Single("ISO_IR 203", "ISO 2022 IR 203", CodePage(28605), [Esc, 0x2D, 0x62]);
+        Single("ISO_IR 166", "ISO 2022 IR 166", CodePage(874), [Esc, 0x2D, 0x54]);
 
         // JIS X 0201: G1 katakana (0xA1-0xDF) and G0 romaji.
-        var sjis = Encoding.GetEncoding(932);
+        var sjis = CodePage(932);
         Add(new CharsetTerm("ISO_IR 13", sjis, [Esc, 0x29, 0x49], g1: true, bytesPerChar: 1, iso2022: false));
         Add(new CharsetTerm("ISO 2022 IR 13", sjis, [Esc, 0x29, 0x49], g1: true, bytesPerChar: 1, iso2022: true));
-        Add(new CharsetTerm("ISO 2022 IR 14", Encoding.Latin1, [Esc, 0x28, 0x4A], g1: false, bytesPerChar: 1, iso2022: true) { AsciiG0 = true });
+        Add(new CharsetTerm("ISO 2022 IR 14", latin1, [Esc, 0x28, 0x4A], g1: false, bytesPerChar: 1, iso2022: true) { AsciiG0 = true });
 
         // Two-byte sets written with the high bit clear (G0, JIS) or set (G1, EUC): decoded through EUC code pages.
-        Add(new CharsetTerm("ISO 2022 IR 87", Encoding.GetEncoding(51932), [Esc, 0x24, 0x42], g1: false, bytesPerChar: 2, iso2022: true) { SetHighBit = true });
-        Add(new CharsetTerm("ISO 2022 IR 159", Encoding.GetEncoding(20932), [Esc, 0x24, 0x28, 0x44], g1: false, bytesPerChar: 2, iso2022: true) { SetHighBit = true, Prefix = 0x8F });
-        Add(new CharsetTerm("ISO 2022 IR 149", Encoding.GetEncoding(51949), [Esc, 0x24, 0x29, 0x43], g1: true, bytesPerChar: 2, iso2022: true));
-        Add(new CharsetTerm("ISO 2022 IR 58", Encoding.GetEncoding(936), [Esc, 0x24, 0x29, 0x41], g1: true, bytesPerChar: 2, iso2022: true));
+        Add(new CharsetTerm("ISO 2022 IR 87", CodePage(51932), [Esc, 0x24, 0x42], g1: false, bytesPerChar: 2, iso2022: true) { SetHighBit = true });
+        Add(new CharsetTerm("ISO 2022 IR 159", CodePage(20932), [Esc, 0x24, 0x28, 0x44], g1: false, bytesPerChar: 2, iso2022: true) { SetHighBit = true, Prefix = 0x8F });
+        Add(new CharsetTerm("ISO 2022 IR 149", CodePage(51949), [Esc, 0x24, 0x29, 0x43], g1: true, bytesPerChar: 2, iso2022: true));
+        Add(new CharsetTerm("ISO 2022 IR 58", CodePage(936), [Esc, 0x24, 0x29, 0x41], g1: true, bytesPerChar: 2, iso2022: true));
 
         // Stand-alone multi-byte sets (no code extensions).
-        Add(new CharsetTerm("ISO_IR 192", new UTF8Encoding(false), [], g1: false, bytesPerChar: 0, iso2022: false));
-        Add(new CharsetTerm("GB18030", Encoding.GetEncoding(54936), [], g1: false, bytesPerChar: 0, iso2022: false));
-        Add(new CharsetTerm("GBK", Encoding.GetEncoding(936), [], g1: false, bytesPerChar: 0, iso2022: false));
+        Add(new CharsetTerm("ISO_IR 192", () => new UTF8Encoding(false), [], g1: false, bytesPerChar: 0, iso2022: false));
+        Add(new CharsetTerm("GB18030", CodePage(54936), [], g1: false, bytesPerChar: 0, iso2022: false));
+        Add(new CharsetTerm("GBK", CodePage(936), [], g1: false, bytesPerChar: 0, iso2022: false));
     }
 
     private const byte Esc = 0x1B;
 
-    private CharsetTerm(string name, Encoding encoding, byte[] escape, bool g1, int bytesPerChar, bool iso2022)
+    private readonly Lazy<Encoding> _encoding;
+    private readonly Lazy<Encoding> _strict;
+
+    /// <summary>Code pages are built on first use: most files are ASCII or Latin-1, and building the double-byte
+    /// tables (Shift-JIS, EUC, GB) up front cost every process several milliseconds.</summary>
+    private CharsetTerm(string name, Func<Encoding> encoding, byte[] escape, bool g1, int bytesPerChar, bool iso2022)
     {
         Name = name;
-        Encoding = encoding;
-        StrictEncoding = (Encoding)encoding.Clone();
-        StrictEncoding.EncoderFallback = EncoderFallback.ExceptionFallback;
+        _encoding = new Lazy<Encoding>(encoding, LazyThreadSafetyMode.ExecutionAndPublication);
+        _strict = new Lazy<Encoding>(() =>
+        {
+            var strict = (Encoding)_encoding.Value.Clone();
+            strict.EncoderFallback = EncoderFallback.ExceptionFallback;
+            return strict;
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
         Escape = escape;
         IsG1 = g1;
         BytesPerChar = bytesPerChar;
@@ -60,9 +69,9 @@ internal sealed class CharsetTerm
 
     public string Name { get; }
 
-    public Encoding Encoding { get; }
+    public Encoding Encoding => _encoding.Value;
 
-    public Encoding StrictEncoding { get; }
+    public Encoding StrictEncoding => _strict.Value;
 
     public byte[] Escape { get; }
 
@@ -183,7 +192,9 @@ internal sealed class CharsetTerm
         return Encoding.GetString(tmp[..n]);
     }
 
-    private static void Single(string plain, string iso2022, Encoding encoding, byte[] escape, bool asciiG0 = false)
+    private static Func<Encoding> CodePage(int codePage) => () => Encoding.GetEncoding(codePage);
+
+    private static void Single(string plain, string iso2022, Func<Encoding> encoding, byte[] escape, bool asciiG0 = false)
     {
         Add(new CharsetTerm(plain, encoding, escape, g1: !asciiG0, bytesPerChar: 1, iso2022: false) { AsciiG0 = asciiG0 });
         Add(new CharsetTerm(iso2022, encoding, escape, g1: !asciiG0, bytesPerChar: 1, iso2022: true) { AsciiG0 = asciiG0 });
