@@ -17,6 +17,7 @@ public sealed class ImageEncoder : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly EncoderBufferPool _pool;
+    private readonly RunOptions _runOptions = new(); // never changed after creation, so shared by concurrent runs
 
     public ImageEncoder(string folder, OnnxSessionFactory factory)
     {
@@ -145,10 +146,9 @@ public sealed class ImageEncoder : IDisposable
                 inputs[i].CopyTo(buffers.Input, i * InputLength);
             }
 
-            using var runOptions = new RunOptions();
             if (buffers.IsBound)
             {
-                _session.Run(runOptions, _inputNames, [buffers.InputValue!], _outputNames, buffers.OutputValues!);
+                _session.Run(_runOptions, _inputNames, [buffers.InputValue!], _outputNames, buffers.OutputValues!);
                 for (var o = 0; o < _outputNames.Length; o++)
                 {
                     Deliver(buffers.Outputs[o], n, o, sink);
@@ -157,7 +157,7 @@ public sealed class ImageEncoder : IDisposable
             else
             {
                 using var value = TensorIO.FromFloats(buffers.Input, InputShape(n), _inputType);
-                using var run = _session.Run(runOptions, _inputNames, [value], _outputNames);
+                using var run = _session.Run(_runOptions, _inputNames, [value], _outputNames);
                 for (var o = 0; o < _outputNames.Length; o++)
                 {
                     Deliver(TensorIO.ToFloats(run[o]), n, o, sink);
@@ -189,6 +189,7 @@ public sealed class ImageEncoder : IDisposable
     public void Dispose()
     {
         _pool.Dispose();
+        _runOptions.Dispose();
         _session.Dispose();
     }
 }
