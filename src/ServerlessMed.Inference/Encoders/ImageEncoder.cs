@@ -141,18 +141,9 @@ public sealed class ImageEncoder : IDisposable
         var buffers = _pool.Rent(n);
         try
         {
-            // Large inputs (a 512×512 frame is 1 MB) are copied in parallel: with a fast model the copy is a visible
-            // share of the run.
-            if (n > 1 && InputLength >= 1 << 18)
+            for (var i = 0; i < n; i++)
             {
-                Parallel.For(0, n, i => inputs[i].CopyTo(buffers.Input, i * InputLength));
-            }
-            else
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    inputs[i].CopyTo(buffers.Input, i * InputLength);
-                }
+                inputs[i].CopyTo(buffers.Input, i * InputLength);
             }
 
             if (buffers.IsBound)
