@@ -45,7 +45,20 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         _audit = new FileStream(Path.Combine(outDir, $"audit-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Environment.ProcessId}.jsonl"), FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
         try
         {
-            Parallel.ForEach(paths.Select((p, i) => (Path: System.IO.Path.GetFullPath(p), Label: $"#{i + 1}")), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, item => RunOne(item.Path, item.Label));
+            // Dedicated threads taking the next input in turn: the thread pool injects workers beyond the core count
+            // only slowly, and a worker waiting in the kernel (file creation, rename) would leave a core idle.
+            var next = -1;
+            var workers = Enumerable.Range(0, Math.Min(Parallelism, Math.Max(1, paths.Count))).Select(_ => new Thread(() =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < paths.Count)
+                {
+                    RunOne(System.IO.Path.GetFullPath(paths[i]), $"#{i + 1}");
+                }
+            })
+            { IsBackground = true }).ToList();
+            workers.ForEach(t => t.Start());
+            workers.ForEach(t => t.Join());
         }
         finally
         {
