@@ -90,7 +90,7 @@ public static class FrameDecoder
 
         if (info.SamplesPerPixel == 3 && info.PlanarConfiguration == 1)
         {
-            return new StoredFrame(info with { PlanarConfiguration = 0 }, InterleavePlanes(bytes, info), null);
+            return new StoredFrame(info with { PlanarConfiguration = 0 }, ServerlessMed.Imaging.Codecs.CharLsCodec.Interleave(bytes, 3, info.Rows * info.Columns, info.BitsAllocated / 8), null);
         }
 
         return new StoredFrame(info, bytes, null);
@@ -160,23 +160,6 @@ public static class FrameDecoder
         }
 
         return masked;
-    }
-
-    /// <summary>Planar configuration 1 (RRR…GGG…BBB…) to interleaved samples, whatever the sample size.</summary>
-    private static byte[] InterleavePlanes(byte[] planar, PixelDataInfo info)
-    {
-        var size = info.BitsAllocated / 8;
-        var pixels = info.Rows * info.Columns;
-        var result = new byte[planar.Length];
-        for (var c = 0; c < 3; c++)
-        {
-            for (var i = 0; i < pixels; i++)
-            {
-                planar.AsSpan(((c * pixels) + i) * size, size).CopyTo(result.AsSpan(((i * 3) + c) * size));
-            }
-        }
-
-        return result;
     }
 
     /// <summary>Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2): each pair of pixels on a row is stored Y1 Y2 Cb Cr; both

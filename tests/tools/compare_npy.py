@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pydicom
+from stored_values import through_bits_stored
 
 ds = pydicom.dcmread(sys.argv[1])
 ours = np.load(sys.argv[2])
@@ -16,14 +17,7 @@ if frames == 1:
 if len(sys.argv) > 3:
     f = int(sys.argv[3])
     ref = ref[f:f + 1]
-# pydicom 2.3 leaves bits above Bits Stored in place (some writers, e.g. dcmdjpls, leave signed values unextended);
-# a stored value is the low Bits Stored bits, sign-extended when Pixel Representation is 1 (PS3.5 8.1.1).
-stored = int(getattr(ds, "BitsStored", 0) or 0)
-if ref.dtype.kind in "iu" and 0 < stored < ref.dtype.itemsize * 8:
-    wide = ref.astype(np.int64) & ((1 << stored) - 1)
-    if int(getattr(ds, "PixelRepresentation", 0)) == 1:
-        wide = np.where(wide >= (1 << (stored - 1)), wide - (1 << stored), wide)
-    ref = wide.astype(ref.dtype)
+ref = through_bits_stored(ref, ds)
 if ours.shape != ref.shape:
     print(f"shape {ours.shape} != pydicom {ref.shape}")
     sys.exit(1)

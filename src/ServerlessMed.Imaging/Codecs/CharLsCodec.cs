@@ -130,7 +130,8 @@ public sealed partial class CharLsCodec : IFrameCodec, IFrameEncoder
         }
     }
 
-    /// <summary>Planar (all of component 0, then 1, ...) to interleaved samples.</summary>
+    /// <summary>Planar (all of component 0, then 1, ...) to interleaved samples; also used for native and deflated
+    /// frames with planar configuration 1.</summary>
     public static byte[] Interleave(byte[] planar, int components, int pixels, int bytesPerSample)
     {
         var result = new byte[planar.Length];

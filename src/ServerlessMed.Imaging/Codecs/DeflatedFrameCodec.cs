@@ -33,22 +33,8 @@ public sealed class DeflatedFrameCodec : IFrameCodec
             return unpacked;
         }
 
-        if (info.SamplesPerPixel == 3 && info.PlanarConfiguration == 1)
-        {
-            var size = info.BitsAllocated / 8;
-            var pixels = info.Rows * info.Columns;
-            var interleaved = new byte[native.Length];
-            for (var c = 0; c < 3; c++)
-            {
-                for (var p = 0; p < pixels; p++)
-                {
-                    native.AsSpan(((c * pixels) + p) * size, size).CopyTo(interleaved.AsSpan(((p * 3) + c) * size));
-                }
-            }
-
-            return interleaved;
-        }
-
-        return native;
+        return info.SamplesPerPixel == 3 && info.PlanarConfiguration == 1
+            ? CharLsCodec.Interleave(native, 3, info.Rows * info.Columns, info.BitsAllocated / 8)
+            : native;
     }
 }
