@@ -3,6 +3,7 @@
 # (local event source + ingest: de-identify, encode with the test encoder) processes them; prints instances/s and
 # p50/p95 upload→embedding latency. Goal on a 2-core machine: >= 100 instances/s, p95 <= 2 s.
 #   bench/pipeline-load.sh [COUNT]     (default 1000)
+#   SMED_BENCH_SPLIT_AZURITE=1 bench/pipeline-load.sh   blobs and queues served by two Azurite processes
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 [ -x "$repo/node_modules/.bin/azurite" ] || (cd "$repo" && npm ci --silent)

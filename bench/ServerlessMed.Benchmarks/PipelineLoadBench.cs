@@ -23,7 +23,18 @@ internal static class PipelineLoadBench
     {
         var repo = Path.GetDirectoryName(CorpusFiles.Root)!;
         await using var azurite = await AzuriteLauncher.StartAsync(AppContext.BaseDirectory);
-        var options = new TenantStorageOptions { ConnectionString = azurite.ConnectionString };
+        var connection = azurite.ConnectionString;
+
+        // SMED_BENCH_SPLIT_AZURITE=1: blobs from one Azurite process, queues from a second, so the emulator's two busy
+        // services each get a node thread of their own (Azurite is single-threaded per process).
+        await using var queues = Environment.GetEnvironmentVariable("SMED_BENCH_SPLIT_AZURITE") == "1" ? await AzuriteLauncher.StartAsync(AppContext.BaseDirectory) : null;
+        if (queues is not null)
+        {
+            connection = connection.Replace($"QueueEndpoint=http://127.0.0.1:{azurite.QueuePort}/", $"QueueEndpoint=http://127.0.0.1:{queues.QueuePort}/", StringComparison.Ordinal);
+            Console.WriteLine($"blob service on port {azurite.BlobPort}, queue service on port {queues.QueuePort} (separate processes)");
+        }
+
+        var options = new TenantStorageOptions { ConnectionString = connection };
         using var host = PipelineHost.Create(new PipelineHostOptions { Storage = options, Key = new TenantKey(new byte[32]), EncoderFolder = Path.Combine(models, "encoders", "tiny-gray") }, NullLogger.Instance);
         await host.Storage.EnsureCreatedAsync();
 
