@@ -49,4 +49,22 @@ public sealed class EmbedCommandTests
             Assert.Equal(File.ReadAllBytes(Path.Combine(a, f!)), File.ReadAllBytes(Path.Combine(b, f!)));
         }
     }
+
+    [Fact]
+    public void A_model_folder_that_does_not_describe_its_model_is_one_line_naming_the_field()
+    {
+        var src = Path.Combine(TestModels.Folder, "encoders", "path-like");
+        var folder = Directory.CreateTempSubdirectory("smed-badmodel").FullName;
+        foreach (var f in Directory.GetFiles(src))
+        {
+            File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
+        }
+
+        var manifest = Path.Combine(folder, "model.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"name\": \"image\"", "\"name\": \"input_1\"", StringComparison.Ordinal));
+        var r = Smed.Run(["embed", Corpus.Get("pydicom/SC_rgb_small_odd.dcm").FullPath, Path.Combine(folder, "out"), "--model", folder]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("$.input.name: 'input_1'", r.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.StdErr, StringComparison.Ordinal); // a message, not a stack trace
+    }
 }

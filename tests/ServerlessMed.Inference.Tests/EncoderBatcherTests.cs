@@ -64,6 +64,20 @@ public sealed class EncoderBatcherTests
     }
 
     [Fact]
+    public async Task A_caller_whose_sink_throws_fails_alone()
+    {
+        using var encoder = new ImageEncoder(TestModels.Encoder, Factory);
+        var frames = Frames(encoder, 2);
+        await using var batcher = new EncoderBatcher(encoder, new EncoderBatchingOptions { MaxBatchSize = 8, Window = TimeSpan.FromMilliseconds(100) });
+        var bad = batcher.EncodeAsync([frames[0]], (_, _, _) => throw new InvalidOperationException("sink broke"));
+        var good = batcher.EncodeAsync([frames[1]]);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
+        Assert.Equal("sink broke", e.Message);
+        Assert.Equal(encoder.EncodeAll([frames[1]])[0][0], (await good)[0][0]);
+        Assert.Equal((1L, 2L), batcher.Counts); // one shared run
+    }
+
+    [Fact]
     public void Parallel_runs_over_pooled_buffers_do_not_see_each_others_data()
     {
         using var encoder = new ImageEncoder(Path.Combine(TestModels.Folder, "encoders", "path-like"), Factory);

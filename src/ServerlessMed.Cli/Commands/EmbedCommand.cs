@@ -30,7 +30,17 @@ internal static class EmbedCommand
             }
 
             var folder = parse.GetValue(model)!.FullName;
-            using var encoder = new ImageEncoder(folder, new OnnxSessionFactory(new OnnxSessionOptions { Provider = parse.GetValue(provider), IntraOpThreads = 0 }, m => Console.Error.WriteLine($"smed embed: {m}")));
+            ImageEncoder loaded;
+            try
+            {
+                loaded = new ImageEncoder(folder, new OnnxSessionFactory(new OnnxSessionOptions { Provider = parse.GetValue(provider), IntraOpThreads = 0 }, m => Console.Error.WriteLine($"smed embed: {m}")));
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                return CliEnvironment.Fail("embed", e.Message);
+            }
+
+            using var encoder = loaded;
             var embedder = new InstanceEmbedder(encoder, ModelHash.Of(folder), Math.Max(1, parse.GetValue(batch)));
             int written = 0, failed = 0, frames = 0;
             for (var i = 0; i < files.Count; i++)

@@ -128,12 +128,36 @@ public sealed class EncoderBatcher : IAsyncDisposable
     {
         try
         {
-            _encoder.EncodeInto([.. batch.Select(p => p.Input)], (item, output, values) => batch[item].Sink(batch[item].Index, output, values));
+            // A caller's sink that throws fails that caller only, not the others sharing the run.
+            var failures = new Exception?[batch.Count];
+            _encoder.EncodeInto([.. batch.Select(p => p.Input)], (item, output, values) =>
+            {
+                if (failures[item] is not null)
+                {
+                    return;
+                }
+
+                try
+                {
+                    batch[item].Sink(batch[item].Index, output, values);
+                }
+                catch (Exception e)
+                {
+                    failures[item] = e;
+                }
+            });
             Interlocked.Increment(ref _runs);
             Interlocked.Add(ref _frames, batch.Count);
-            foreach (var p in batch)
+            for (var i = 0; i < batch.Count; i++)
             {
-                p.Result.TrySetResult();
+                if (failures[i] is { } failure)
+                {
+                    batch[i].Result.TrySetException(failure);
+                }
+                else
+                {
+                    batch[i].Result.TrySetResult();
+                }
             }
         }
         catch (Exception e)

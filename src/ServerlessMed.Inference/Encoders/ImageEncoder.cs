@@ -22,14 +22,36 @@ public sealed class ImageEncoder : IDisposable
     public ImageEncoder(string folder, OnnxSessionFactory factory)
     {
         Manifest = EncoderManifest.Load(folder);
-        _session = factory.Create(Path.Combine(folder, Manifest.Onnx));
+        var manifestPath = Path.Combine(folder, "model.json");
+        var onnx = Path.Combine(folder, Manifest.Onnx);
+        if (!File.Exists(onnx))
+        {
+            throw new FileNotFoundException($"{manifestPath}: $.onnx: '{Manifest.Onnx}' is not in the folder", onnx);
+        }
+
+        _session = factory.Create(onnx);
         Provider = factory.LastProvider;
+        if (!_session.InputMetadata.ContainsKey(Manifest.Input.Name))
+        {
+            var names = string.Join(", ", _session.InputMetadata.Keys);
+            _session.Dispose();
+            throw new InvalidDataException($"{manifestPath}: $.input.name: '{Manifest.Input.Name}' is not an input of {Manifest.Onnx} (it has: {names})");
+        }
+
         _inputType = TensorIO.ElementType(_session, Manifest.Input.Name);
         foreach (var o in Manifest.Outputs)
         {
             if (!_session.OutputMetadata.ContainsKey(o.Name))
             {
-                throw new InvalidDataException($"model.json names output '{o.Name}' but the ONNX model has: {string.Join(", ", _session.OutputMetadata.Keys)}");
+                throw new InvalidDataException($"{manifestPath}: $.outputs: '{o.Name}' is not an output of {Manifest.Onnx} (it has: {string.Join(", ", _session.OutputMetadata.Keys)})");
+            }
+
+            // Where the model states its per-item output size, model.json's shape must hold exactly that many values.
+            var dims = _session.OutputMetadata[o.Name].Dimensions.Skip(1).ToArray();
+            var declared = o.Shape.Aggregate(1L, (a, b) => a * b);
+            if (dims.Length > 0 && dims.All(d => d > 0) && dims.Aggregate(1L, (a, b) => a * b) != declared)
+            {
+                throw new InvalidDataException($"{manifestPath}: $.outputs: '{o.Name}' has shape [{string.Join(", ", o.Shape)}] but {Manifest.Onnx} produces [{string.Join(", ", dims)}] per item");
             }
         }
 
