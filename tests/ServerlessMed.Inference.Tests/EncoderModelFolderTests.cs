@@ -81,4 +81,20 @@ public sealed class EncoderModelFolderTests
         var missing = Assert.Throws<FileNotFoundException>(() => new ImageEncoder(dir, Factory));
         Assert.Contains("'encoder.onnx' is not in the folder", missing.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Resize_is_bilinear_or_area_and_area_is_used_when_asked()
+    {
+        var bad = Copy(j => j["preprocessing"]!["resize"] = "lanczos");
+        var e = Assert.Throws<InvalidDataException>(() => new ImageEncoder(bad, Factory));
+        Assert.Contains("$.preprocessing.resize: 'lanczos'", e.Message, StringComparison.Ordinal);
+
+        var file = ServerlessMed.Dicom.DicomFile.Open(Corpus.Get("pydicom/CT_small.dcm").FullPath);
+        using var bilinear = new ImageEncoder(Copy(), Factory);
+        using var area = new ImageEncoder(Copy(j => j["preprocessing"]!["resize"] = "area"), Factory);
+        var a = bilinear.Preprocess(file.Dataset, file.TransferSyntax);
+        var b = area.Preprocess(file.Dataset, file.TransferSyntax);
+        Assert.Equal(a.Length, b.Length);
+        Assert.False(a.SequenceEqual(b)); // 128² upscaled to 512²: box and bilinear differ
+    }
 }

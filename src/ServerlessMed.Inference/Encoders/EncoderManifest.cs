@@ -57,6 +57,11 @@ public sealed class EncoderManifest
             throw new InvalidDataException($"{path}: $.input.layout: '{m.Input.Layout}' is not NCHW or NHWC");
         }
 
+        if (m.Preprocessing.Resize is not ("bilinear" or "area"))
+        {
+            throw new InvalidDataException($"{path}: $.preprocessing.resize: '{m.Preprocessing.Resize}' is not bilinear or area");
+        }
+
         return m;
     }
 }
@@ -68,6 +73,7 @@ public sealed class EncoderPreprocessing
     /// <summary>"dataset-window" (the instance's VOI, else min-max) is the only policy for now.</summary>
     public string Voi { get; init; } = "dataset-window";
 
+    /// <summary>"bilinear" (half-pixel centres) or "area" (box average; for large downscales).</summary>
     public string Resize { get; init; } = "bilinear";
 
     public IReadOnlyList<float> Mean { get; init; } = [0.5f];

@@ -82,7 +82,9 @@ public sealed class ImageEncoder : IDisposable
             src[i] = image.Pixels[i] / 255f;
         }
 
-        var resized = Resampler.Bilinear(src, image.Width, image.Height, image.Channels, input.Width, input.Height);
+        var resized = pre.Resize == "area"
+            ? AreaResampler.Resize(src, image.Width, image.Height, image.Channels, input.Width, input.Height)
+            : Resampler.Bilinear(src, image.Width, image.Height, image.Channels, input.Width, input.Height);
         var plane = input.Width * input.Height;
         var tensor = new float[input.Channels * plane];
         for (var c = 0; c < input.Channels; c++)
