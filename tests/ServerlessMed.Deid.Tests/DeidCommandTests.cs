@@ -66,4 +66,25 @@ public sealed class DeidCommandTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("must not be inside OUT", r.StdErr, StringComparison.Ordinal);
     }
+
+    /// <summary>A name in the folder that cannot be read (here a dangling link, named like a patient) is counted and
+    /// quarantined with a reason that names neither the file nor its path; the run does not stop.</summary>
+    [Fact]
+    public void An_unreadable_input_is_quarantined_with_a_reason_and_no_path()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidlink").FullName;
+        var input = Directory.CreateDirectory(Path.Combine(root, "in")).FullName;
+        File.Copy(Corpus.Get("pydicom/CT_small.dcm").FullPath, Path.Combine(input, "a.dcm"));
+        File.CreateSymbolicLink(Path.Combine(input, "Doe^Jane_gone.dcm"), Path.Combine(root, "nowhere"));
+        var key = Path.Combine(root, "k");
+        File.WriteAllText(key, new string('b', 64));
+        var r = Smed.Run(["deid", input, Path.Combine(root, "out"), "--key-file", key]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("\"inputs\":2,\"written\":1,\"quarantined\":1", r.StdOut, StringComparison.Ordinal);
+        var reason = Directory.GetFiles(Path.Combine(root, "quarantine"), "reason.json", SearchOption.AllDirectories).Single();
+        var text = File.ReadAllText(reason);
+        Assert.Contains("io-error", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Doe", text + r.StdErr + r.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain(root, text + r.StdErr, StringComparison.Ordinal);
+    }
 }

@@ -76,7 +76,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         {
             stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
             Span<byte> magic = stackalloc byte[4];
-            if (stream.Read(magic) == 4 && magic.SequenceEqual("PK\u0003\u0004"u8))
+            if (stream.Read(magic) == 4 && ZipExpander.IsZipMagic(magic))
             {
                 stream.Dispose();
                 stream = null;
@@ -84,7 +84,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                 return;
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             stream?.Dispose();
             stream = null; // unreadable: Process reports it
@@ -125,7 +125,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                 }
                 catch (Exception e) when (e is ZipRejectedException or InvalidDataException or IOException)
                 {
-                    Quarantine(File.Exists(target) ? target : zipPath, entryLabel, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", e.Message);
+                    Quarantine(File.Exists(target) ? target : zipPath, entryLabel, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", MessageOf(e));
                     continue;
                 }
 
@@ -163,30 +163,51 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
 
             Interlocked.Increment(ref _written);
         }
-        catch (Exception e) when (e is DicomException or DeidRejectedException or IOException or InvalidDataException)
+        catch (Exception e) when (e is DicomException or DeidRejectedException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            Quarantine(path, label, "deid", CodeOf(e), e.Message);
+            Quarantine(path, label, "deid", CodeOf(e), MessageOf(e));
         }
     }
 
+    /// <summary>Copies the input to <c>{quarantine}/{sha256}/original.bin</c> with <c>reason.json</c>. An input that
+    /// cannot be read at all (gone, a dangling link, no permission) has nothing to keep: it gets
+    /// <c>{quarantine}/unreadable-{position}/reason.json</c> alone and is still counted, never dropped.</summary>
     private void Quarantine(string source, string label, string stage, string code, string message)
     {
         Problems.Add((label, message));
         string sha;
         long bytes;
-        using (var fs = File.OpenRead(source))
+        string dir;
+        try
         {
+            using var fs = File.OpenRead(source);
             bytes = fs.Length;
             sha = Convert.ToHexString(SHA256.HashData(fs)).ToLowerInvariant();
+            dir = Path.Combine(quarantineDir, sha[..32]);
+            Directory.CreateDirectory(dir);
+            File.Copy(source, Path.Combine(dir, "original.bin"), overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            (bytes, sha) = (-1, string.Empty);
+            dir = Path.Combine(quarantineDir, "unreadable-" + label.TrimStart('#').Replace('/', '-'));
+            Directory.CreateDirectory(dir);
         }
 
-        var dir = Path.Combine(quarantineDir, sha[..32]);
-        Directory.CreateDirectory(dir);
-        File.Copy(source, Path.Combine(dir, "original.bin"), overwrite: true);
         var record = new QuarantineRecord(label, stage, code, message, bytes, sha);
         File.WriteAllBytes(Path.Combine(dir, "reason.json"), JsonSerializer.SerializeToUtf8Bytes(record, DeidJsonContext.Default.QuarantineRecord));
         Interlocked.Increment(ref _quarantined);
     }
+
+    /// <summary>Our exceptions' messages are PHI-free by construction; the runtime's I/O messages carry the file path,
+    /// whose name may hold a patient's name, so they are replaced by what kind of failure it was.</summary>
+    private static string MessageOf(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "the input cannot be opened (it is gone or a dangling link)",
+        UnauthorizedAccessException => "the input cannot be read (permission denied)",
+        IOException => $"the input cannot be read ({e.GetType().Name})",
+        _ => e.Message,
+    };
 
     public static string CodeOf(Exception e) => e switch
     {
@@ -195,7 +216,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         DicomLimitExceededException => "limit-exceeded",
         DicomFormatException => "not-dicom-or-malformed",
         DicomValueException => "bad-value",
-        IOException => "io-error",
+        IOException or UnauthorizedAccessException => "io-error",
         _ => "dicom-error",
     };
 }

@@ -33,8 +33,11 @@ public static class ZipExpander
     {
         Span<byte> magic = stackalloc byte[4];
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        return fs.Read(magic) == 4 && magic.SequenceEqual("PK\u0003\u0004"u8);
+        return fs.Read(magic) == 4 && IsZipMagic(magic);
     }
+
+    /// <summary>A zip's local file header signature ("PK\3\4") at the start of a file.</summary>
+    public static bool IsZipMagic(ReadOnlySpan<byte> first4) => first4.SequenceEqual("PK\u0003\u0004"u8);
 
     /// <summary>Checks the whole zip against <paramref name="limits"/> (declared sizes) without expanding anything.</summary>
     public static int Validate(string zipPath, ZipLimits limits)
