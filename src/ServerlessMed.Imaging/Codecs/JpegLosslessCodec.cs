@@ -37,7 +37,7 @@ public sealed class JpegLosslessCodec : IFrameCodec
 
     private sealed class Decoder(byte[] data)
     {
-        private readonly HuffmanTable?[] _tables = new HuffmanTable?[4];
+        private readonly JpegHuffmanTable?[] _tables = new JpegHuffmanTable?[4];
         private int _pos;
         private int _restartInterval;
         private int _width;
@@ -45,11 +45,6 @@ public sealed class JpegLosslessCodec : IFrameCodec
         private int _precision;
         private int[] _componentIds = [];
         private int[][] _planes = [];
-
-        // Bit reader state.
-        private int _bitBuffer;
-        private int _bitCount;
-        private bool _hitMarker;
 
         public (int Width, int Height, int Precision, int[][] Planes) Decode()
         {
@@ -142,9 +137,14 @@ public sealed class JpegLosslessCodec : IFrameCodec
             while (p < end)
             {
                 var id = data[p] & 0x0F;
-                var counts = data.AsSpan(p + 1, 16).ToArray();
-                var total = counts.Sum(c => c);
-                _tables[id] = new HuffmanTable(counts, data.AsSpan(p + 17, total).ToArray());
+                var counts = data.AsSpan(p + 1, 16);
+                var total = 0;
+                foreach (var c in counts)
+                {
+                    total += c;
+                }
+
+                _tables[id] = new JpegHuffmanTable(counts, data.AsSpan(p + 17, total));
                 p += 17 + total;
             }
 
@@ -156,7 +156,7 @@ public sealed class JpegLosslessCodec : IFrameCodec
             var p = _pos + 2;
             var ns = data[p];
             var comps = new int[ns];
-            var tables = new HuffmanTable[ns];
+            var tables = new JpegHuffmanTable[ns];
             for (var i = 0; i < ns; i++)
             {
                 comps[i] = Array.IndexOf(_componentIds, data[p + 1 + (i * 2)]);
@@ -180,12 +180,12 @@ public sealed class JpegLosslessCodec : IFrameCodec
             var pixels = _width * _height;
             var sinceRestart = 0;
             var restartRowStart = 0; // pixel index where the current restart interval began
-            ResetBits();
+            var reader = new JpegBitReader(data, _pos);
             for (var index = 0; index < pixels; index++)
             {
                 if (_restartInterval > 0 && sinceRestart == _restartInterval)
                 {
-                    ExpectRestart();
+                    reader.Restart();
                     sinceRestart = 0;
                     restartRowStart = index;
                 }
@@ -223,7 +223,7 @@ public sealed class JpegLosslessCodec : IFrameCodec
                         };
                     }
 
-                    plane[index] = (prediction + ReadDifference(tables[k])) & mask;
+                    plane[index] = (prediction + ReadDifference(ref reader, tables[k])) & mask;
                 }
 
                 sinceRestart++;
@@ -242,15 +242,16 @@ public sealed class JpegLosslessCodec : IFrameCodec
             }
 
             // Leave _pos at the next marker (after the entropy-coded data).
+            _pos = reader.Position;
             while (_pos + 1 < data.Length && !(data[_pos] == 0xFF && data[_pos + 1] is not 0x00 and not 0xFF and not (>= 0xD0 and <= 0xD7)))
             {
                 _pos++;
             }
         }
 
-        private int ReadDifference(HuffmanTable table)
+        private static int ReadDifference(ref JpegBitReader reader, JpegHuffmanTable table)
         {
-            var category = table.Decode(this);
+            var category = table.Decode(ref reader);
             if (category == 0)
             {
                 return 0;
@@ -261,126 +262,8 @@ public sealed class JpegLosslessCodec : IFrameCodec
                 return 32768;
             }
 
-            var bits = ReadBits(category);
+            var bits = reader.ReadBits(category);
             return bits < (1 << (category - 1)) ? bits - (1 << category) + 1 : bits;
-        }
-
-        public int ReadBit()
-        {
-            if (_bitCount == 0)
-            {
-                Fill();
-            }
-
-            _bitCount--;
-            return (_bitBuffer >> _bitCount) & 1;
-        }
-
-        private int ReadBits(int n)
-        {
-            var v = 0;
-            for (var i = 0; i < n; i++)
-            {
-                v = (v << 1) | ReadBit();
-            }
-
-            return v;
-        }
-
-        private void Fill()
-        {
-            if (_hitMarker || _pos >= data.Length)
-            {
-                // Past the end of the entropy-coded segment: feed zeros (a corrupt or truncated stream decodes to
-                // garbage, and the caller's size checks still hold).
-                _bitBuffer = 0;
-                _bitCount = 8;
-                return;
-            }
-
-            var b = data[_pos];
-            if (b == 0xFF)
-            {
-                var next = _pos + 1 < data.Length ? data[_pos + 1] : 0;
-                if (next == 0x00)
-                {
-                    _pos += 2;
-                }
-                else
-                {
-                    _hitMarker = true;
-                    _bitBuffer = 0;
-                    _bitCount = 8;
-                    return;
-                }
-            }
-            else
-            {
-                _pos++;
-            }
-
-            _bitBuffer = b;
-            _bitCount = 8;
-        }
-
-        private void ResetBits()
-        {
-            _bitBuffer = 0;
-            _bitCount = 0;
-            _hitMarker = false;
-        }
-
-        private void ExpectRestart()
-        {
-            while (_pos + 1 < data.Length && !(data[_pos] == 0xFF && data[_pos + 1] is >= 0xD0 and <= 0xD7))
-            {
-                _pos++;
-            }
-
-            _pos += 2;
-            ResetBits();
-        }
-    }
-
-    /// <summary>A canonical Huffman table decoded code length by code length (maxcode/valptr, T.81 F.2.2.3).</summary>
-    private sealed class HuffmanTable
-    {
-        private readonly int[] _maxCode = new int[18];
-        private readonly int[] _valPtr = new int[17];
-        private readonly int[] _minCode = new int[17];
-        private readonly byte[] _values;
-
-        public HuffmanTable(byte[] counts, byte[] values)
-        {
-            _values = values;
-            int code = 0, k = 0;
-            for (var length = 1; length <= 16; length++)
-            {
-                _valPtr[length] = k;
-                _minCode[length] = code;
-                code += counts[length - 1];
-                k += counts[length - 1];
-                _maxCode[length] = counts[length - 1] == 0 ? -1 : code - 1;
-                code <<= 1;
-            }
-
-            _maxCode[17] = int.MaxValue;
-        }
-
-        public int Decode(Decoder reader)
-        {
-            var code = reader.ReadBit();
-            for (var length = 1; length <= 16; length++)
-            {
-                if (_maxCode[length] >= code && code >= _minCode[length] && _maxCode[length] != -1)
-                {
-                    return _values[_valPtr[length] + code - _minCode[length]];
-                }
-
-                code = (code << 1) | reader.ReadBit();
-            }
-
-            throw new PixelDataException("bad-jpeg", "lossless JPEG: invalid Huffman code");
         }
     }
 }
