@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using ServerlessMed.Deid.Batch;
 using ServerlessMed.Testing;
 
 namespace ServerlessMed.Deid.Tests;
@@ -86,5 +87,38 @@ public sealed class DeidCommandTests
         Assert.Contains("io-error", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Doe", text + r.StdErr + r.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain(root, text + r.StdErr, StringComparison.Ordinal);
+    }
+
+    /// <summary>Many workers reaching a study's new folder at once: each must find it made before it writes (a folder
+    /// remembered before it existed sent instances to quarantine as "cannot be opened" on a fresh output folder).
+    /// Copies of one file sit next to each other, so workers meet at the same new folder; the outcome must equal a
+    /// one-worker run's.</summary>
+    [Fact]
+    public void Workers_racing_into_new_folders_all_write()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidrace").FullName;
+        var input = Directory.CreateDirectory(Path.Combine(root, "in")).FullName;
+        var n = 0;
+        foreach (var f in Corpus.WellFormed)
+        {
+            for (var copy = 0; copy < 4; copy++)
+            {
+                File.Copy(f.FullPath, Path.Combine(input, $"{n:D3}-{copy}.dcm"));
+            }
+
+            n++;
+        }
+
+        var paths = Directory.GetFiles(input).Order(StringComparer.Ordinal).ToList();
+        var deid = new Deidentifier(new TenantKey(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray()), DeidPolicy.Default);
+        var alone = new DeidBatch(deid, Path.Combine(root, "out-1"), Path.Combine(root, "q-1")) { Parallelism = 1 }.Run(paths);
+        Assert.True(alone.Written > paths.Count / 2, $"{alone.Written} of {paths.Count} written");
+        for (var round = 0; round < 4; round++)
+        {
+            var batch = new DeidBatch(deid, Path.Combine(root, $"out{round}"), Path.Combine(root, $"q{round}")) { Parallelism = 16 };
+            var summary = batch.Run(paths);
+            Assert.DoesNotContain(batch.Problems, p => p.Message.Contains("cannot be opened", StringComparison.Ordinal) || p.Message.Contains("cannot be written", StringComparison.Ordinal));
+            Assert.Equal((alone.Written, alone.Quarantined), (summary.Written, summary.Quarantined));
+        }
     }
 }

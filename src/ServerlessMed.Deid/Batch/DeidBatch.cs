@@ -148,12 +148,22 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             var result = deidentifier.Deidentify(file);
             var a = result.Audit;
             var dir = Path.Combine(outDir, a.StudyInstanceUid, a.SeriesInstanceUid);
-            if (_createdDirectories.TryAdd(dir, true))
+            try
             {
-                Directory.CreateDirectory(dir);
-            }
+                // Remembered only once it exists: a thread that finds the name cached must find the folder too (two
+                // threads creating the same folder at once is harmless; CreateDirectory is idempotent).
+                if (!_createdDirectories.ContainsKey(dir))
+                {
+                    Directory.CreateDirectory(dir);
+                    _createdDirectories.TryAdd(dir, true);
+                }
 
-            result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"));
+                result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DeidOutputException(e);
+            }
             var line = JsonSerializer.SerializeToUtf8Bytes(a, Compact.DeidAuditRecord);
             lock (_auditGate)
             {
@@ -163,7 +173,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
 
             Interlocked.Increment(ref _written);
         }
-        catch (Exception e) when (e is DicomException or DeidRejectedException or IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DicomException or DeidRejectedException or DeidOutputException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
             Quarantine(path, label, "deid", CodeOf(e), MessageOf(e));
         }
@@ -203,6 +213,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     /// whose name may hold a patient's name, so they are replaced by what kind of failure it was.</summary>
     private static string MessageOf(Exception e) => e switch
     {
+        DeidOutputException o => o.Message,
         FileNotFoundException or DirectoryNotFoundException => "the input cannot be opened (it is gone or a dangling link)",
         UnauthorizedAccessException => "the input cannot be read (permission denied)",
         IOException => $"the input cannot be read ({e.GetType().Name})",
@@ -212,6 +223,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     public static string CodeOf(Exception e) => e switch
     {
         DeidRejectedException r => r.Code,
+        DeidOutputException => "output-io-error",
         DicomTruncatedException => "truncated",
         DicomLimitExceededException => "limit-exceeded",
         DicomFormatException => "not-dicom-or-malformed",
