@@ -221,21 +221,21 @@ public sealed class DicomFile
         throw new DicomFormatException($"not DICOM: no 'DICM' prefix, no file meta information, and the first bytes are not a data element of group 0002-0010 (found group {groupLe:x4})", name, 0);
     }
 
-    /// <summary>Writes the file: preamble, DICM, regenerated file meta, dataset in <see cref="TransferSyntax"/>.</summary>
-    private static long _saveCounter;
-
+    /// <summary>Writes the file: preamble, DICM, regenerated file meta, dataset in <see cref="TransferSyntax"/>,
+    /// to a temporary name that then replaces <paramref name="path"/> in one step.</summary>
     public void Save(string path, DicomWriteOptions? options = null)
     {
-        // Unique across threads (counter) and processes (pid) without asking the kernel for randomness per file.
-        var tmp = $"{path}.tmp-{Environment.ProcessId}-{Interlocked.Increment(ref _saveCounter)}";
-        using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
-        using (var buffered = new PooledWriteStream(fs))
-        {
-            Save(buffered, options);
-        }
-
-        File.Move(tmp, path, overwrite: true);
+        using var writer = new AtomicFileWriter();
+        Save(path, writer, options);
     }
+
+    /// <summary>As <see cref="Save(string, DicomWriteOptions?)"/>, through a caller's writer: one per worker that writes
+    /// many files recycles the inodes of the files it replaces.</summary>
+    public void Save(string path, AtomicFileWriter writer, DicomWriteOptions? options = null) => writer.Write(path, fs =>
+    {
+        using var buffered = new PooledWriteStream(fs);
+        Save(buffered, options);
+    });
 
     public void Save(Stream stream, DicomWriteOptions? options = null) => new DicomWriter(stream, options ?? DicomWriteOptions.Default).WriteFile(this);
 

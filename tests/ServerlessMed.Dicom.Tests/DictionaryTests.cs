@@ -39,6 +39,45 @@ public sealed class DictionaryTests
         Assert.Equal(count, DicomDictionary.Default.Count);
     }
 
+    /// <summary>Every row, looked up by its tag and by its keyword, gives back the standard's keyword,
+    /// VRs, VM, retired flag and name (whitespace as scripts/generate-standard.py folds it): rows are built on first use, so each must be found and read whole.</summary>
+    [Fact]
+    public void Every_row_resolves_by_tag_and_keyword_to_the_standard_values()
+    {
+        var rows = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(ServerlessMed.Testing.Corpus.StandardDirectory, "attributes.json"))).RootElement;
+        var exact = rows.EnumerateArray().Select(r => r.GetProperty("id").GetString()!.ToUpperInvariant()).Where(i => !i.Contains('X', StringComparison.Ordinal)).ToHashSet();
+        var checkedRows = 0;
+        Parallel.ForEach(rows.EnumerateArray().ToList(), row =>
+        {
+            // A repeating-group row (x digits) is looked up through a tag no exact row holds: (0028,04x0) at 0400 is Transform Label.
+            var pattern = row.GetProperty("id").GetString()!.ToUpperInvariant();
+            var id = "0123456789ABCDEF".Select(d => pattern.Replace('X', d)).First(c => c == pattern || !exact.Contains(c));
+            var tag = new DicomTag(Convert.ToUInt32(id, 16));
+            var keyword = row.GetProperty("keyword").GetString()!.Trim();
+            Assert.True(DicomDictionary.Default.TryGet(tag, out var e), $"{id} not found");
+            Assert.Equal(keyword, e.Keyword);
+            Assert.Equal(string.Join(' ', row.GetProperty("name").GetString()!.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), e.Name);
+            var vm = row.GetProperty("valueMultiplicity").GetString()!.Trim();
+            Assert.Equal(vm.Length > 0 ? vm : "1", e.ValueMultiplicity); // the generator's reading of a row with no VM
+            Assert.Equal(row.GetProperty("retired").GetString() == "Y", e.IsRetired);
+            var vr = row.GetProperty("valueRepresentation").GetString()!;
+            if (vr.Length > 0 && !vr.StartsWith("See", StringComparison.Ordinal))
+            {
+                Assert.Equal(vr.Split(" or ").Select(v => v.Trim()).ToArray(), e.ValueRepresentations.Select(v => v.Code).ToArray());
+            }
+
+            if (keyword.Length > 0)
+            {
+                Assert.Same(e, DicomDictionary.Default.FindByKeyword(keyword));
+            }
+
+            Interlocked.Increment(ref checkedRows);
+        });
+        Assert.Equal(rows.GetArrayLength(), checkedRows);
+        Assert.False(DicomDictionary.Default.TryGet(new DicomTag(0x0009, 0x1001), out _));
+        Assert.False(DicomDictionary.Default.TryGet(new DicomTag(0x0008, 0x0003), out _));
+    }
+
     [Theory]
     [InlineData("(0010,0010)")]
     [InlineData("00100010")]

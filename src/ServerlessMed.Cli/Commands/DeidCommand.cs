@@ -44,7 +44,9 @@ internal static class DeidCommand
                 return CliEnvironment.Fail("deid", e.Message);
             }
 
-            IReadOnlyList<string> files = File.Exists(inPath) ? [inPath] : [.. Directory.EnumerateFiles(inPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+            // Enumerated from the full path, so each input's path is already whole (no getcwd per file).
+            var root = Path.GetFullPath(inPath);
+            IReadOnlyList<string> files = File.Exists(root) ? [root] : [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
             if (parse.GetValue(parallel) is < 1 or > 256)
             {
                 return CliEnvironment.Fail("deid", "--parallel must be 1 to 256");

@@ -48,12 +48,14 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             // Dedicated threads taking the next input in turn: the thread pool injects workers beyond the core count
             // only slowly, and a worker waiting in the kernel (file creation, rename) would leave a core idle.
             var next = -1;
+            // Each worker has its own file writer: outputs it replaces are deleted in batches, not one by one (AtomicFileWriter).
             var workers = Enumerable.Range(0, Math.Min(Parallelism, Math.Max(1, paths.Count))).Select(_ => new Thread(() =>
             {
+                using var writer = new AtomicFileWriter();
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < paths.Count)
                 {
-                    RunOne(System.IO.Path.GetFullPath(paths[i]), $"#{i + 1}");
+                    RunOne(System.IO.Path.GetFullPath(paths[i]), $"#{i + 1}", writer);
                 }
             })
             { IsBackground = true }).ToList();
@@ -69,7 +71,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     }
 
     /// <summary>Opens an input once: its first bytes say zip or not, and the same handle is parsed as DICOM.</summary>
-    private void RunOne(string path, string label)
+    private void RunOne(string path, string label, AtomicFileWriter writer)
     {
         FileStream? stream = null;
         try
@@ -80,7 +82,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             {
                 stream.Dispose();
                 stream = null;
-                RunZip(path, label);
+                RunZip(path, label, writer);
                 return;
             }
         }
@@ -93,11 +95,11 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         Interlocked.Increment(ref _inputs);
         using (stream)
         {
-            Process(path, label, stream);
+            Process(path, label, writer, stream);
         }
     }
 
-    private void RunZip(string zipPath, string label)
+    private void RunZip(string zipPath, string label, AtomicFileWriter writer)
     {
         int count;
         try
@@ -129,7 +131,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                     continue;
                 }
 
-                Process(target, entryLabel);
+                Process(target, entryLabel, writer);
                 File.Delete(target);
             }
         }
@@ -139,7 +141,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         }
     }
 
-    private void Process(string path, string label, FileStream? opened = null)
+    private void Process(string path, string label, AtomicFileWriter writer, FileStream? opened = null)
     {
         try
         {
@@ -158,7 +160,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                     _createdDirectories.TryAdd(dir, true);
                 }
 
-                result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"));
+                result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"), writer);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -1,81 +1,151 @@
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Reflection;
 
 namespace ServerlessMed.Dicom;
 
 /// <summary>The PS3.6 data dictionary, generated from the standard (scripts/generate-standard.py) and
-/// loaded once from an embedded resource. Private tags resolve to their creator block (LO) or UN.</summary>
+/// read from an embedded resource. Private tags resolve to their creator block (LO) or UN.</summary>
+/// <remarks>Start-up does no more than find each row: a tag → row hash table over the resource, which stays in the
+/// loaded image. A row becomes a <see cref="DicomDictionaryEntry"/> the first time its tag is looked up, and the
+/// keyword index is built on the first keyword lookup. A command-line run on one file looks up a few hundred of the
+/// 5,000 rows; building all of them (strings, objects, a frozen table) was a quarter of its time and its only
+/// garbage collection.</remarks>
 public sealed class DicomDictionary
 {
     private static readonly Lazy<DicomDictionary> Lazy = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private readonly FrozenDictionary<uint, DicomDictionaryEntry> _exact;
-    private readonly DicomDictionaryEntry[] _masked;
-    private readonly Dictionary<string, DicomDictionaryEntry> _byKeyword; // lookups by keyword are rare: not worth freezing at start-up
+    private readonly ReadOnlyMemory<byte> _table;
+    private readonly int[] _lineStarts; // row i is the line at _table[_lineStarts[i]..]
+    private readonly uint[] _tags;
+    private readonly uint[] _masks;
+    private readonly int[] _slots; // open addressing over exact rows: row index + 1, 0 = empty
+    private readonly int[] _maskedRows; // repeating groups such as (60xx,3000), in table order
+    private readonly DicomDictionaryEntry?[] _entries;
+    private Dictionary<string, DicomDictionaryEntry>? _byKeyword;
 
     private static readonly DicomVR[] UL = [DicomVR.UL];
     private static readonly DicomVR[] LO = [DicomVR.LO];
     private static readonly DicomVR[] UN = [DicomVR.UN];
 
-    private DicomDictionary(IEnumerable<DicomDictionaryEntry> entries)
+    private DicomDictionary(ReadOnlyMemory<byte> table, List<(int LineStart, uint Tag, uint Mask)> rows)
     {
-        var exact = new Dictionary<uint, DicomDictionaryEntry>();
-        var masked = new List<DicomDictionaryEntry>();
-        var keywords = new Dictionary<string, DicomDictionaryEntry>(StringComparer.Ordinal);
-        foreach (var e in entries)
+        _table = table;
+        _lineStarts = new int[rows.Count];
+        _tags = new uint[rows.Count];
+        _masks = new uint[rows.Count];
+        _entries = new DicomDictionaryEntry?[rows.Count];
+        _slots = new int[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)rows.Count * 2)];
+        var masked = new List<int>();
+        for (var i = 0; i < rows.Count; i++)
         {
-            if (e.Mask == 0xFFFFFFFF)
+            (_lineStarts[i], _tags[i], _masks[i]) = rows[i];
+            if (_masks[i] != 0xFFFFFFFF)
             {
-                exact.TryAdd(e.Tag.Value, e);
-            }
-            else
-            {
-                masked.Add(e);
+                masked.Add(i);
+                continue;
             }
 
-            if (e.Keyword.Length > 0)
+            var slot = SlotOf(_tags[i]);
+            while (_slots[slot] != 0 && _tags[_slots[slot] - 1] != _tags[i])
             {
-                keywords.TryAdd(e.Keyword, e);
+                slot = (slot + 1) & (_slots.Length - 1);
+            }
+
+            if (_slots[slot] == 0)
+            {
+                _slots[slot] = i + 1; // a repeated row keeps the first, as the standard lists each tag once
             }
         }
 
-        _exact = exact.ToFrozenDictionary();
-        _masked = [.. masked];
-        _byKeyword = keywords;
+        _maskedRows = [.. masked];
     }
 
     public static DicomDictionary Default => Lazy.Value;
 
-    public int Count => _exact.Count + _masked.Length;
+    public int Count => _tags.Length;
 
     /// <summary>The entry for a tag; never null. Unknown tags get an entry with an empty keyword.</summary>
     public DicomDictionaryEntry this[DicomTag tag] => TryGet(tag, out var e) ? e : Unknown(tag);
 
     public bool TryGet(DicomTag tag, out DicomDictionaryEntry entry)
     {
-        if (_exact.TryGetValue(tag.Value, out entry!))
+        var row = RowOf(tag);
+        if (row < 0)
         {
-            return true;
+            entry = null!;
+            return false;
+        }
+
+        entry = Volatile.Read(ref _entries[row]) ?? Materialise(row);
+        return true;
+    }
+
+    public DicomDictionaryEntry? FindByKeyword(string keyword) => (Volatile.Read(ref _byKeyword) ?? BuildKeywordIndex()).GetValueOrDefault(keyword);
+
+    private int SlotOf(uint tag) => (int)((tag * 0x9E3779B1u) >> (32 - System.Numerics.BitOperations.Log2((uint)_slots.Length)));
+
+    private int RowOf(DicomTag tag)
+    {
+        var value = tag.Value;
+        for (var slot = SlotOf(value); _slots[slot] != 0; slot = (slot + 1) & (_slots.Length - 1))
+        {
+            if (_tags[_slots[slot] - 1] == value)
+            {
+                return _slots[slot] - 1;
+            }
         }
 
         if (!tag.IsPrivate)
         {
-            foreach (var m in _masked)
+            foreach (var row in _maskedRows)
             {
-                if ((tag.Value & m.Mask) == m.Tag.Value)
+                if ((value & _masks[row]) == _tags[row])
                 {
-                    entry = m;
-                    return true;
+                    return row;
                 }
             }
         }
 
-        entry = null!;
-        return false;
+        return -1;
     }
 
-    public DicomDictionaryEntry? FindByKeyword(string keyword) => _byKeyword.GetValueOrDefault(keyword);
+    /// <summary>Builds a row's entry; two threads may both build one, and either result is the same entry.</summary>
+    private DicomDictionaryEntry Materialise(int row)
+    {
+        var line = _table.Span[_lineStarts[row]..];
+        var end = line.IndexOf((byte)'\n');
+        line = end < 0 ? line : line[..end];
+        if (line.Length > 0 && line[^1] == '\r')
+        {
+            line = line[..^1];
+        }
+
+        Span<Range> fields = stackalloc Range[8];
+        SplitTabs(line, fields);
+        var vrText = System.Text.Encoding.ASCII.GetString(line[fields[2]]);
+        DicomVR[] vrs = vrText == "NONE" ? [DicomVR.NONE] : [.. vrText.Split('/').Select(DicomVR.Parse)];
+        var vm = System.Text.Encoding.ASCII.GetString(line[fields[3]]);
+        var retired = line[fields[4]] is [(byte)'R'];
+        var keyword = System.Text.Encoding.ASCII.GetString(line[fields[5]]);
+        var (nameStart, nameLength) = fields[6].GetOffsetAndLength(line.Length);
+        var entry = new DicomDictionaryEntry(new DicomTag(_tags[row]), _masks[row], vrs, vm, retired, keyword, _table.Slice(_lineStarts[row] + nameStart, nameLength));
+        return Interlocked.CompareExchange(ref _entries[row], entry, null) ?? entry;
+    }
+
+    private Dictionary<string, DicomDictionaryEntry> BuildKeywordIndex()
+    {
+        var keywords = new Dictionary<string, DicomDictionaryEntry>(_tags.Length, StringComparer.Ordinal);
+        for (var row = 0; row < _tags.Length; row++)
+        {
+            var e = Volatile.Read(ref _entries[row]) ?? Materialise(row);
+            if (e.Keyword.Length > 0)
+            {
+                keywords.TryAdd(e.Keyword, e);
+            }
+        }
+
+        return Interlocked.CompareExchange(ref _byKeyword, keywords, null) ?? keywords;
+    }
 
     private static DicomDictionaryEntry Unknown(DicomTag tag)
     {
@@ -92,8 +162,7 @@ public sealed class DicomDictionary
         return new DicomDictionaryEntry(tag, 0xFFFFFFFF, UN, "1-n", false, string.Empty, tag.IsPrivate ? "Private Tag" : "Unknown Tag");
     }
 
-    /// <summary>Parses the embedded table from its UTF-8 bytes with spans: it runs on the first tag lookup of every
-    /// process, so a command-line run on one small file would otherwise spend most of its time here.</summary>
+    /// <summary>Finds each row's tag and mask in the embedded table's UTF-8 bytes, in place.</summary>
     private static DicomDictionary Load()
     {
         using var stream = typeof(DicomDictionary).Assembly.GetManifestResourceStream("ServerlessMed.Dicom.dictionary.tsv")
@@ -103,10 +172,7 @@ public sealed class DicomDictionary
         var bytes = ResourceMemory(stream);
         ReadOnlySpan<byte> rest = bytes.Span;
         var offset = 0;
-        var entries = new List<DicomDictionaryEntry>(5200);
-        var vrCache = new Dictionary<string, DicomVR[]>(StringComparer.Ordinal);
-        var vmCache = new Dictionary<string, string>(StringComparer.Ordinal);
-        Span<Range> fields = stackalloc Range[8];
+        var rows = new List<(int, uint, uint)>(5200);
         while (rest.Length > 0)
         {
             var end = rest.IndexOf((byte)'\n');
@@ -114,38 +180,18 @@ public sealed class DicomDictionary
             var lineStart = offset;
             rest = end < 0 ? [] : rest[(end + 1)..];
             offset += end < 0 ? line.Length : end + 1;
-            if (line.Length > 0 && line[^1] == '\r')
-            {
-                line = line[..^1];
-            }
-
-            if (line.Length == 0 || line[0] == '#' || SplitTabs(line, fields) < 7)
+            // Rows start "TTTTTTTT\tMMMMMMMM\t": comments, blank lines and anything else are not rows.
+            if (line.Length < 18 || line[0] == '#' || line[8] != '\t' || line[17] != '\t')
             {
                 continue;
             }
 
-            var tag = uint.Parse(line[fields[0]], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            var mask = uint.Parse(line[fields[1]], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            var vrText = System.Text.Encoding.ASCII.GetString(line[fields[2]]);
-            if (!vrCache.TryGetValue(vrText, out var vrs))
-            {
-                vrs = vrText == "NONE" ? [DicomVR.NONE] : [.. vrText.Split('/').Select(DicomVR.Parse)];
-                vrCache[vrText] = vrs;
-            }
-
-            var vmText = System.Text.Encoding.ASCII.GetString(line[fields[3]]);
-            if (!vmCache.TryGetValue(vmText, out var vm))
-            {
-                vmCache[vmText] = vm = vmText;
-            }
-
-            var retired = line[fields[4]] is [(byte)'R'];
-            var (nameStart, nameLength) = fields[6].GetOffsetAndLength(line.Length);
-            var keyword = System.Text.Encoding.ASCII.GetString(line[fields[5]]);
-            entries.Add(new DicomDictionaryEntry(new DicomTag(tag), mask, vrs, vm, retired, keyword, bytes.Slice(lineStart + nameStart, nameLength)));
+            var tag = uint.Parse(line[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var mask = uint.Parse(line[9..17], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            rows.Add((lineStart, tag, mask));
         }
 
-        return new DicomDictionary(entries);
+        return new DicomDictionary(bytes, rows);
     }
 
     private static ReadOnlyMemory<byte> ResourceMemory(Stream stream)
