@@ -12,6 +12,8 @@ public sealed class Deidentifier
     private readonly DeidPolicy _policy;
     private readonly KeyedMapper _mapper;
     private readonly IReadOnlySet<DeidOption> _options;
+    private readonly DeidOption[] _orderedOptions; // sorted once: the audit and the method attributes list them per instance
+    private readonly string[] _optionNames;
     private readonly HashSet<uint> _keep;
     private readonly HashSet<uint> _remove;
     private readonly ConfidentialityProfile _profile = ConfidentialityProfile.Standard;
@@ -21,6 +23,8 @@ public sealed class Deidentifier
         _policy = policy;
         _mapper = new KeyedMapper(key, policy);
         _options = policy.OptionSet;
+        _orderedOptions = [.. _options.Order()];
+        _optionNames = [.. _orderedOptions.Select(o => o.ToString())];
         _keep = [.. policy.Keep.Select(t => DicomTag.Parse(t).Value)];
         _remove = [.. policy.Remove.Select(t => DicomTag.Parse(t).Value)];
     }
@@ -70,7 +74,7 @@ public sealed class Deidentifier
             SopClassUid = output.GetSingleValueOrDefault(DicomTag.SOPClassUID, string.Empty),
             Modality = output.GetSingleValueOrDefault(DicomTag.Modality, string.Empty),
             Profile = "PS3.15 E.1 Basic Application Level Confidentiality Profile",
-            Options = [.. _options.Order().Select(o => o.ToString())],
+            Options = _optionNames,
             Actions = ctx.Counts,
             PatientPseudonym = ctx.Pseudonym,
             DatesShifted = _options.Contains(DeidOption.RetainLongitudinalModifiedDates),
@@ -348,11 +352,11 @@ public sealed class Deidentifier
     private void AddDeidentificationAttributes(DicomDataset ds)
     {
         ds.AddOrUpdate(DicomTag.PatientIdentityRemoved, DicomVR.CS, "YES");
-        var method = "ServerlessMed PS3.15 Basic Profile" + (_options.Count > 0 ? " + " + string.Join(", ", _options.Order()) : string.Empty);
+        var method = "ServerlessMed PS3.15 Basic Profile" + (_options.Count > 0 ? " + " + string.Join(", ", _optionNames) : string.Empty);
         ds.AddOrUpdate(DicomTag.DeidentificationMethod, DicomVR.LO, method.Length > 64 ? method[..64] : method);
         var codes = new DicomSequence(DicomTag.DeidentificationMethodCodeSequence);
         codes.Items.Add(Code(DeidMethodCodes.BasicProfile, "Basic Application Confidentiality Profile"));
-        foreach (var o in _options.Order())
+        foreach (var o in _orderedOptions)
         {
             var (code, meaning) = DeidMethodCodes.For(o);
             codes.Items.Add(Code(code, meaning));

@@ -135,9 +135,9 @@ internal sealed class ByteSource : IDisposable
             return quick;
         }
 
-        if (Length >= 0 && n > Remaining)
+        if (Length >= 0)
         {
-            throw new EndOfStreamException();
+            return ReadBytesKnownLength(n);
         }
 
         using var ms = new MemoryStream((int)Math.Min(n, 1 << 20));
@@ -156,6 +156,50 @@ internal sealed class ByteSource : IDisposable
         }
 
         return ms.ToArray();
+    }
+
+    /// <summary>A value whose length the source can vouch for: one array of the exact size, the buffered part copied
+    /// and the rest read straight into it (a growing copy and a final one doubled the bytes allocated per file).</summary>
+    private byte[] ReadBytesKnownLength(long n)
+    {
+        if (n > Remaining)
+        {
+            throw new EndOfStreamException();
+        }
+
+        var result = GC.AllocateUninitializedArray<byte>(checked((int)n));
+        var filled = _len - _pos;
+        _buffer.AsSpan(_pos, filled).CopyTo(result);
+        _bufferStart += _len;
+        _pos = _len = 0;
+        var rest = (int)n - filled;
+        if (rest < _buffer.Length / 2)
+        {
+            // A short tail: refill the buffer as usual, so the elements after the value are read in the same call.
+            if (!TryEnsure(rest))
+            {
+                throw new EndOfStreamException();
+            }
+
+            _buffer.AsSpan(0, rest).CopyTo(result.AsSpan(filled));
+            _pos = rest;
+            return result;
+        }
+
+        while (filled < n)
+        {
+            var read = _ended ? 0 : _stream.Read(result, filled, (int)n - filled);
+            if (read <= 0)
+            {
+                _ended = true;
+                throw new EndOfStreamException();
+            }
+
+            filled += read;
+            _bufferStart += read;
+        }
+
+        return result;
     }
 
     /// <summary>Moves forward n bytes: by seeking when possible, else by reading and discarding.</summary>
