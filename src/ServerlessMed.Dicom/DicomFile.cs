@@ -54,13 +54,20 @@ public sealed class DicomFile
         return Read(stream, options, new FileStreamSource(path));
     }
 
-    /// <summary>Reads from a file the caller has opened (and may have peeked at: it is read from position 0). Large
-    /// values stay references into the file by its path, as with <see cref="Open(string, DicomReaderOptions?)"/>.</summary>
-    public static DicomFile Open(FileStream stream, DicomReaderOptions? options = null)
+    /// <summary>Reads from a file the caller has opened, through its handle from offset 0 (the stream's own position
+    /// is neither used nor moved). Large values stay references into the file, read later through the same handle
+    /// (<see cref="FileHandleSource"/>): keep the file open while you use them.</summary>
+    public static DicomFile Open(FileStream stream, DicomReaderOptions? options = null) =>
+        Open(stream.SafeFileHandle, options ?? new DicomReaderOptions { SourceName = Path.GetFileName(stream.Name) });
+
+    /// <summary>Reads from a file the caller has opened (<see cref="File.OpenHandle"/>), from offset 0, with positional
+    /// reads only. Large values stay references into the file, read later through the same handle: keep it open while
+    /// you use them.</summary>
+    public static DicomFile Open(Microsoft.Win32.SafeHandles.SafeFileHandle handle, DicomReaderOptions? options = null)
     {
-        options ??= new DicomReaderOptions { SourceName = Path.GetFileName(stream.Name) };
-        stream.Position = 0;
-        return Read(stream, options, new FileStreamSource(stream.Name));
+        options ??= DicomReaderOptions.Default;
+        using var stream = new HandleReadStream(handle, RandomAccess.GetLength(handle));
+        return Read(stream, options, new FileHandleSource(handle, options.SourceName ?? "file"));
     }
 
     /// <summary>Reads from any stream. For a seekable stream, large values stay references into it: keep it open

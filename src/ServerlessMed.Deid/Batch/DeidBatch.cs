@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 
@@ -70,32 +71,33 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         return new DeidBatchSummary(_inputs, _written, _quarantined, Math.Round(sw.Elapsed.TotalSeconds, 3));
     }
 
-    /// <summary>Opens an input once: its first bytes say zip or not, and the same handle is parsed as DICOM.</summary>
+    /// <summary>Opens an input once: its first bytes say zip or not, and the same handle is parsed as DICOM (with
+    /// positional reads only: no read-ahead hint, no seeks).</summary>
     private void RunOne(string path, string label, AtomicFileWriter writer)
     {
-        FileStream? stream = null;
+        SafeFileHandle? handle = null;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             Span<byte> magic = stackalloc byte[4];
-            if (stream.Read(magic) == 4 && ZipExpander.IsZipMagic(magic))
+            if (RandomAccess.Read(handle, magic, 0) == 4 && ZipExpander.IsZipMagic(magic))
             {
-                stream.Dispose();
-                stream = null;
+                handle.Dispose();
+                handle = null;
                 RunZip(path, label, writer);
                 return;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stream?.Dispose();
-            stream = null; // unreadable: Process reports it
+            handle?.Dispose();
+            handle = null; // unreadable: Process reports it
         }
 
         Interlocked.Increment(ref _inputs);
-        using (stream)
+        using (handle)
         {
-            Process(path, label, writer, stream);
+            Process(path, label, writer, handle);
         }
     }
 
@@ -141,7 +143,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         }
     }
 
-    private void Process(string path, string label, AtomicFileWriter writer, FileStream? opened = null)
+    private void Process(string path, string label, AtomicFileWriter writer, SafeFileHandle? opened = null)
     {
         try
         {

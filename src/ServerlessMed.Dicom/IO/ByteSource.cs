@@ -67,8 +67,9 @@ internal sealed class ByteSource : IDisposable
 
         while (_len < n)
         {
-            if (_ended)
+            if (_ended || (Length >= 0 && _bufferStart + _len >= Length))
             {
+                _ended = true; // the known length is all here: no read just to be told so
                 return false;
             }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 
 namespace ServerlessMed.Dicom.IO;
 
@@ -116,9 +117,7 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
         }
 
         var bytes = new byte[length];
-        using var s = source.Open();
-        s.Seek(offset, SeekOrigin.Begin);
-        s.ReadExactly(bytes);
+        ReadAt(offset, bytes);
         if (sourceSwapUnit > 1)
         {
             SwapInPlace(bytes, sourceSwapUnit);
@@ -134,28 +133,57 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
             throw new ArgumentOutOfRangeException(nameof(start), $"range {start}+{destination.Length} is outside the value of {length} bytes");
         }
 
-        using var s = source.Open();
-        s.Seek(offset + start, SeekOrigin.Begin);
-        try
-        {
-            s.ReadExactly(destination);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new DicomTruncatedException($"source ended inside a value of {length} bytes", source.Description, offset);
-        }
-
+        ReadAt(offset + start, destination);
         if (sourceSwapUnit > 1)
         {
             SwapInPlace(destination, sourceSwapUnit);
         }
     }
 
+    /// <summary>Fills <paramref name="destination"/> from the source at <paramref name="position"/>: positional reads
+    /// on an open file's handle, else a stream opened, positioned and read.</summary>
+    private void ReadAt(long position, Span<byte> destination)
+    {
+        try
+        {
+            if (source is FileHandleSource file)
+            {
+                while (destination.Length > 0)
+                {
+                    var n = RandomAccess.Read(file.Handle, destination, position);
+                    if (n <= 0)
+                    {
+                        throw new EndOfStreamException();
+                    }
+
+                    destination = destination[n..];
+                    position += n;
+                }
+
+                return;
+            }
+
+            using var s = source.Open();
+            s.Seek(position, SeekOrigin.Begin);
+            s.ReadExactly(destination);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new DicomTruncatedException($"source ended inside a value of {length} bytes", source.Description, offset);
+        }
+    }
+
     public override void CopyTo(Stream destination, int swapUnit = 1)
     {
-        using var s = source.Open();
         // Swapping twice is no swap: source BE → output BE copies as is.
         var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
+        if (source is FileHandleSource file)
+        {
+            CopyFromHandle(file.Handle, destination, unit);
+            return;
+        }
+
+        using var s = source.Open();
         long done = 0;
         if (destination is PooledWriteStream pooled && unit == 1 && s is FileStream)
         {
@@ -195,6 +223,56 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>Copies the value from an open file: in the kernel when it can go straight to the output file, else
+    /// through a pooled buffer with positional reads. Neither opens the source again.</summary>
+    private void CopyFromHandle(SafeFileHandle handle, Stream destination, int unit)
+    {
+        long done = 0;
+        if (unit == 1 && destination is PooledWriteStream pooled)
+        {
+            pooled.Flush(); // the kernel copy writes at the file's own position
+            done = KernelCopy.TryCopy(handle, offset, pooled.Inner, length);
+        }
+
+        if (done >= length)
+        {
+            return;
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(length - done, ChunkSize));
+        try
+        {
+            while (done < length)
+            {
+                var chunk = buffer.AsSpan(0, (int)Math.Min(length - done, buffer.Length));
+                ReadAt(offset + done, chunk);
+                if (unit > 1)
+                {
+                    SwapInPlace(chunk, unit);
+                }
+
+                destination.Write(chunk);
+                done += chunk.Length;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>An open file as a source of deferred values: they are read with positional reads through its handle
+/// (no reopening per value, no shared position). The owner keeps the handle open while the values are in use.</summary>
+public sealed class FileHandleSource(SafeFileHandle handle, string description) : IDicomStreamSource
+{
+    public SafeFileHandle Handle => handle;
+
+    public string Description => description;
+
+    /// <summary>A stream over the same handle that does not close it (for callers that need a Stream).</summary>
+    public Stream Open() => new FileStream(new SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
 }
 
 /// <summary>A file on disk as a source of deferred values.</summary>

@@ -8,7 +8,11 @@ internal static partial class KernelCopy
 {
     /// <summary>Copies up to <paramref name="length"/> bytes from <paramref name="source"/> at <paramref name="sourceOffset"/>
     /// to the current position of <paramref name="destination"/>, advancing it. Returns the bytes copied (0 when not supported).</summary>
-    public static long TryCopy(FileStream source, long sourceOffset, FileStream destination, long length)
+    public static long TryCopy(FileStream source, long sourceOffset, FileStream destination, long length) =>
+        TryCopy(source.SafeFileHandle, sourceOffset, destination, length);
+
+    /// <summary>As <see cref="TryCopy(FileStream, long, FileStream, long)"/>, from an open file's handle.</summary>
+    public static long TryCopy(Microsoft.Win32.SafeHandles.SafeFileHandle source, long sourceOffset, FileStream destination, long length)
     {
         if (!OperatingSystem.IsLinux() || length <= 0)
         {
@@ -16,7 +20,7 @@ internal static partial class KernelCopy
         }
 
         destination.Flush();
-        var inFd = (int)source.SafeFileHandle.DangerousGetHandle();
+        var inFd = (int)source.DangerousGetHandle();
         var outFd = (int)destination.SafeFileHandle.DangerousGetHandle();
         // Explicit offsets on both sides: .NET's FileStream keeps its own position (it writes with pwrite).
         var inOffset = sourceOffset;
