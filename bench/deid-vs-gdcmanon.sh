@@ -81,7 +81,8 @@ measure() { # name, command with @OUT@ for its output path... → median seconds
     /usr/bin/time -f "%M" -o "$work/t" "${args[@]}" >/dev/null 2>"$work/err" || echo "$name failed: $(tail -3 "$work/err")" >&2
     e=$(date +%s%N)
     echo "$((e - s)) $(tail -n 1 "$work/t")"  # GNU time puts "Command exited with non-zero status" first when a run fails
-  done | sort -n | awk '{t[NR]=$1; if ($2 > r) r=$2} END {printf "%.3f %d\n", t[int((NR+1)/2)]/1e9, r}'
+  done | tee >(awk -v n="$name" '{printf "%s%.3f", (NR > 1 ? " " : n " runs (s): "), $1/1e9} END {print ""}' >&2) \
+    | sort -n | awk '{t[NR]=$1; if ($2 > r) r=$2} END {printf "%.3f %d\n", t[int((NR+1)/2)]/1e9, r}'
 }
 files=$(find "$work/in" -type f | wc -l)
 bytes=$(du -sb "$work/in" | cut -f1)

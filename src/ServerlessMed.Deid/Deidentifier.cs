@@ -128,7 +128,7 @@ public sealed class Deidentifier
                 var row = _profile.Find(tag);
                 action = row is null
                     ? (tag.DictionaryEntry.IsKnown ? "K" : "X") // not in the table: standard attributes stay, unknown public ones go
-                    : Resolve(row.ActionFor(_options), item is DicomSequence, tag);
+                    : Resolve(row.ActionFor(_orderedOptions), item is DicomSequence, tag);
             }
 
             ctx.Count(action);

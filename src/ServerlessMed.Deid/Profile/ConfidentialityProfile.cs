@@ -50,42 +50,79 @@ public sealed class ConfidentialityProfile
         return null;
     }
 
+    /// <summary>Reads the embedded table from its UTF-8 bytes with spans. It runs once per process, before the first
+    /// instance: the action codes are a dozen strings shared by all rows, not one allocated per cell.</summary>
     private static ConfidentialityProfile Load()
     {
         using var stream = typeof(ConfidentialityProfile).Assembly.GetManifestResourceStream("ServerlessMed.Deid.confidentiality-profile.tsv")
             ?? throw new InvalidOperationException("the embedded PS3.15 profile table is missing");
-        using var reader = new StreamReader(stream);
-        var rows = new List<ProfileRow>();
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        ReadOnlySpan<byte> rest = bytes;
+        var rows = new List<ProfileRow>(640);
+        Span<Range> cells = stackalloc Range[15];
+        while (rest.Length > 0)
         {
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? [] : rest[(end + 1)..];
+            if (line.Length > 0 && line[^1] == '\r')
+            {
+                line = line[..^1];
+            }
+
             if (line.Length == 0 || line[0] == '#')
             {
                 continue;
             }
 
-            var f = line.Split('\t');
+            if (Dicom.Text.Tsv.SplitTabs(line, cells) < 14)
+            {
+                throw new InvalidDataException("the embedded PS3.15 profile table has a row with fewer than 14 cells");
+            }
+
             var options = new string[10];
-            Array.Copy(f, 3, options, 0, 10);
+            for (var i = 0; i < options.Length; i++)
+            {
+                options[i] = Action(line[cells[3 + i]]);
+            }
+
             rows.Add(new ProfileRow(
-                uint.Parse(f[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                uint.Parse(f[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                f[2],
+                uint.Parse(line[cells[0]], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                uint.Parse(line[cells[1]], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+                Action(line[cells[2]]),
                 options,
-                f[13]));
+                System.Text.Encoding.UTF8.GetString(line[cells[13]])));
         }
 
         return new ConfidentialityProfile(rows);
     }
+
+    /// <summary>One shared string per action code of Table E.1-1.</summary>
+    private static string Action(ReadOnlySpan<byte> code) => code switch
+    {
+        [] => string.Empty,
+        [(byte)'X'] => "X",
+        [(byte)'C'] => "C",
+        [(byte)'K'] => "K",
+        [(byte)'D'] => "D",
+        [(byte)'U'] => "U",
+        [(byte)'Z'] => "Z",
+        _ => System.Text.Encoding.ASCII.GetString(code),
+    };
 }
 
 /// <summary>One row: tag (with mask for repeating groups), Basic Profile action, and per-option actions (empty when the option says nothing).</summary>
 public sealed record ProfileRow(uint Tag, uint Mask, string BasicAction, IReadOnlyList<string> OptionActions, string Name)
 {
     /// <summary>The action that applies with these options: the first enabled option that names one, else the basic profile.</summary>
-    public string ActionFor(IReadOnlySet<DeidOption> options)
+    public string ActionFor(IReadOnlySet<DeidOption> options) => ActionFor([.. options.Order()]);
+
+    /// <summary>As <see cref="ActionFor(IReadOnlySet{DeidOption})"/>, for options already in order (asked per element:
+    /// sorting the set each time showed in profiles).</summary>
+    public string ActionFor(ReadOnlySpan<DeidOption> orderedOptions)
     {
-        foreach (var o in options.Order())
+        foreach (var o in orderedOptions)
         {
             var a = OptionActions[(int)o];
             if (a.Length > 0)

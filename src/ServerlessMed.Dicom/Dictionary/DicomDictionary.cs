@@ -121,7 +121,7 @@ public sealed class DicomDictionary
         }
 
         Span<Range> fields = stackalloc Range[8];
-        SplitTabs(line, fields);
+        Text.Tsv.SplitTabs(line, fields);
         var vrText = System.Text.Encoding.ASCII.GetString(line[fields[2]]);
         DicomVR[] vrs = vrText == "NONE" ? [DicomVR.NONE] : [.. vrText.Split('/').Select(DicomVR.Parse)];
         var vm = System.Text.Encoding.ASCII.GetString(line[fields[3]]);
@@ -223,21 +223,5 @@ public sealed class DicomDictionary
         protected override void Dispose(bool disposing)
         {
         }
-    }
-
-    private static int SplitTabs(ReadOnlySpan<byte> line, Span<Range> fields)
-    {
-        var count = 0;
-        var start = 0;
-        for (var i = 0; i <= line.Length && count < fields.Length; i++)
-        {
-            if (i == line.Length || line[i] == '\t')
-            {
-                fields[count++] = start..i;
-                start = i + 1;
-            }
-        }
-
-        return count;
     }
 }
