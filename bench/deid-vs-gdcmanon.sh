@@ -66,17 +66,28 @@ with open(path, "wb") as f:
 PY
 
 # Each tool runs REPS times (default 3) into fresh output folders, nothing deleted until the end; the median time
-# (nanosecond clock around the process) and the largest peak RSS are reported. The tools run in turn, gdcmanon first:
-# on ext4 without a journal a file created soon after others were deleted pays for skipping their inodes, and smed
-# deletes the outputs it displaces at the end of its run, so gdcmanon never runs after smed.
+# (nanosecond clock around the process) and the largest peak RSS are reported. Every run starts from the same state:
+# dirty data written back, the clean page cache dropped (when the bench runs as root), the inputs read back into the
+# cache, and the tool run once, untimed, on one input (its binary, libraries and configuration cached). Dropping the
+# cache also forgets which inodes were freed lately: on ext4 without a journal, files created within a minute or so
+# of many deletions are slow to create (find_inode_bit skips the recently freed inodes), which would otherwise bill
+# whichever tool runs after a deletion (a test run, an earlier bench's clean-up, smed's own displaced outputs).
 reps="${SMED_BENCH_REPS:-3}"
-mkdir -p "$work/runs"
-measure() { # name, command with @OUT@ for its output path... → median seconds, max peak RSS (KB)
-  local name="$1"; shift
+mkdir -p "$work/runs" "$work/warm"
+first_input="$(find "$work/in" -type f | sort | head -n 1)"
+settle() { # inputs... : the common starting state
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then echo 1 > /proc/sys/vm/drop_caches; fi
+  find "$@" -type f -exec cat {} + > /dev/null
+}
+measure() { # name, inputs to cache, warm-up command, command with @OUT@ for its output path... → median s, max RSS KB
+  local name="$1" inputs="$2" warm="$3"; shift 3
   local i a args
   for i in $(seq "$reps"); do
     args=(); for a in "$@"; do args+=("${a//@OUT@/$work/runs/$name-$i}"); done
-    sync  # every run starts with no dirty pages from the one before (writeback would otherwise bill the next one)
+    settle "$inputs"
+    eval "$warm" > /dev/null 2>&1 || true
+    sync
     local s e; s=$(date +%s%N)
     /usr/bin/time -f "%M" -o "$work/t" "${args[@]}" >/dev/null 2>"$work/err" || echo "$name failed: $(tail -3 "$work/err")" >&2
     e=$(date +%s%N)
@@ -87,12 +98,15 @@ measure() { # name, command with @OUT@ for its output path... → median seconds
 files=$(find "$work/in" -type f | wc -l)
 bytes=$(du -sb "$work/in" | cut -f1)
 large_bytes=$(stat -c %s "$work/large.dcm")
-read -r t_gdcm r_gdcm < <(measure gdcmanon gdcmanon --continue --recursive -e -c "$work/cert.pem" -i "$work/in" -o @OUT@)
-read -r t_ours r_ours < <(measure ours $smed deid "$work/in" @OUT@ --key-file "$work/tenant.key")
-read -r t_cp r_cp < <(measure cp cp -r "$work/in" @OUT@)
-read -r l_gdcm lr_gdcm < <(measure gdcmanon-large gdcmanon -e -c "$work/cert.pem" -i "$work/large.dcm" -o @OUT@.dcm)
-read -r l_ours lr_ours < <(measure ours-large $smed deid "$work/large.dcm" @OUT@ --key-file "$work/tenant.key")
-read -r l_cp lr_cp < <(measure cp-large cp "$work/large.dcm" @OUT@.dcm)
+warm_gdcm="gdcmanon -e -c '$work/cert.pem' -i '$first_input' -o '$work/warm/g.dcm'"
+warm_ours="$smed deid '$first_input' '$work/warm/ours' --key-file '$work/tenant.key'"
+warm_cp="cp '$first_input' '$work/warm/c.dcm'"
+read -r t_gdcm r_gdcm < <(measure gdcmanon "$work/in" "$warm_gdcm" gdcmanon --continue --recursive -e -c "$work/cert.pem" -i "$work/in" -o @OUT@)
+read -r t_ours r_ours < <(measure ours "$work/in" "$warm_ours" $smed deid "$work/in" @OUT@ --key-file "$work/tenant.key")
+read -r t_cp r_cp < <(measure cp "$work/in" "$warm_cp" cp -r "$work/in" @OUT@)
+read -r l_gdcm lr_gdcm < <(measure gdcmanon-large "$work/large.dcm" "$warm_gdcm" gdcmanon -e -c "$work/cert.pem" -i "$work/large.dcm" -o @OUT@.dcm)
+read -r l_ours lr_ours < <(measure ours-large "$work/large.dcm" "$warm_ours" $smed deid "$work/large.dcm" @OUT@ --key-file "$work/tenant.key")
+read -r l_cp lr_cp < <(measure cp-large "$work/large.dcm" "$warm_cp" cp "$work/large.dcm" @OUT@.dcm)
 awk -v f="$files" -v b="$bytes" -v lb="$large_bytes" \
     -v to="$t_ours" -v tg="$t_gdcm" -v tc="$t_cp" -v ro="$r_ours" -v rg="$r_gdcm" -v rc="$r_cp" \
     -v lo="$l_ours" -v lg="$l_gdcm" -v lc="$l_cp" -v lro="$lr_ours" -v lrg="$lr_gdcm" -v lrc="$lr_cp" 'BEGIN {
