@@ -237,7 +237,7 @@ public sealed class DicomFile
     }
 
     /// <summary>As <see cref="Save(string, DicomWriteOptions?)"/>, through a caller's writer: one per worker that writes
-    /// many files recycles the inodes of the files it replaces.</summary>
+    /// many files deletes the files it replaces together, not one by one (see <see cref="AtomicFileWriter"/>).</summary>
     public void Save(string path, AtomicFileWriter writer, DicomWriteOptions? options = null) => writer.Write(path, fs =>
     {
         using var buffered = new PooledWriteStream(fs);

@@ -168,6 +168,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             {
                 throw new DeidOutputException(e);
             }
+
             var line = JsonSerializer.SerializeToUtf8Bytes(a, Compact.DeidAuditRecord);
             lock (_auditGate)
             {
