@@ -74,7 +74,7 @@ PY
 # whichever tool runs after a deletion (a test run, an earlier bench's clean-up, smed's own displaced outputs).
 reps="${SMED_BENCH_REPS:-3}"
 mkdir -p "$work/runs" "$work/warm"
-first_input="$(find "$work/in" -type f | sort | head -n 1)"
+first_input="$(find "$work/in" -type f | sort | sed -n 1p)"  # sed reads it all: head would SIGPIPE sort (pipefail)
 settle() { # inputs... : the common starting state
   sync
   if [ -w /proc/sys/vm/drop_caches ]; then echo 1 > /proc/sys/vm/drop_caches; fi
