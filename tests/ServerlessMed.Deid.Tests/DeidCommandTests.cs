@@ -121,4 +121,29 @@ public sealed class DeidCommandTests
             Assert.Equal((alone.Written, alone.Quarantined), (summary.Written, summary.Quarantined));
         }
     }
+
+    /// <summary>An output that cannot be written (here a file sits where the series folder must go) is quarantined
+    /// as an output failure, not passed off as an unreadable input, and names no path.</summary>
+    [Fact]
+    public void An_output_that_cannot_be_written_is_quarantined_as_such()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidout").FullName;
+        var input = Corpus.Get("pydicom/CT_small.dcm").FullPath;
+        var key = Path.Combine(root, "k");
+        File.WriteAllText(key, new string('c', 64));
+        var first = Path.Combine(root, "first");
+        Assert.Equal(0, Smed.Run(["deid", input, first, "--key-file", key]).ExitCode);
+        var series = Path.GetRelativePath(first, Path.GetDirectoryName(Directory.GetFiles(first, "*.dcm", SearchOption.AllDirectories).Single())!);
+
+        var outDir = Path.Combine(root, "out");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(outDir, series))!);
+        File.WriteAllText(Path.Combine(outDir, series), "in the way");
+        var r = Smed.Run(["deid", input, outDir, "--key-file", key, "--quarantine", Path.Combine(root, "q")]);
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("\"inputs\":1,\"written\":0,\"quarantined\":1", r.StdOut, StringComparison.Ordinal);
+        var reason = File.ReadAllText(Directory.GetFiles(Path.Combine(root, "q"), "reason.json", SearchOption.AllDirectories).Single());
+        Assert.Contains("output-io-error", reason, StringComparison.Ordinal);
+        Assert.Contains("output cannot be written", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(root, reason + r.StdErr, StringComparison.Ordinal);
+    }
 }

@@ -63,14 +63,7 @@ public sealed class ConfidentialityProfile
         Span<Range> cells = stackalloc Range[15];
         while (rest.Length > 0)
         {
-            var end = rest.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? [] : rest[(end + 1)..];
-            if (line.Length > 0 && line[^1] == '\r')
-            {
-                line = line[..^1];
-            }
-
+            var line = Dicom.Text.Tsv.ReadLine(ref rest, out _);
             if (line.Length == 0 || line[0] == '#')
             {
                 continue;

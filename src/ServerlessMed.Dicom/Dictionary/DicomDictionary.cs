@@ -19,6 +19,7 @@ public sealed class DicomDictionary
     private readonly uint[] _tags;
     private readonly uint[] _masks;
     private readonly int[] _slots; // open addressing over exact rows: row index + 1, 0 = empty
+    private readonly int _slotShift; // 32 - log2(slots): the top bits of the multiplicative hash pick the slot
     private readonly int[] _maskedRows; // repeating groups such as (60xx,3000), in table order
     private readonly DicomDictionaryEntry?[] _entries;
     private Dictionary<string, DicomDictionaryEntry>? _byKeyword;
@@ -35,6 +36,7 @@ public sealed class DicomDictionary
         _masks = new uint[rows.Count];
         _entries = new DicomDictionaryEntry?[rows.Count];
         _slots = new int[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)rows.Count * 2)];
+        _slotShift = 32 - System.Numerics.BitOperations.Log2((uint)_slots.Length);
         var masked = new List<int>();
         for (var i = 0; i < rows.Count; i++)
         {
@@ -82,7 +84,7 @@ public sealed class DicomDictionary
 
     public DicomDictionaryEntry? FindByKeyword(string keyword) => (Volatile.Read(ref _byKeyword) ?? BuildKeywordIndex()).GetValueOrDefault(keyword);
 
-    private int SlotOf(uint tag) => (int)((tag * 0x9E3779B1u) >> (32 - System.Numerics.BitOperations.Log2((uint)_slots.Length)));
+    private int SlotOf(uint tag) => (int)((tag * 0x9E3779B1u) >> _slotShift);
 
     private int RowOf(DicomTag tag)
     {
@@ -112,13 +114,8 @@ public sealed class DicomDictionary
     /// <summary>Builds a row's entry; two threads may both build one, and either result is the same entry.</summary>
     private DicomDictionaryEntry Materialise(int row)
     {
-        var line = _table.Span[_lineStarts[row]..];
-        var end = line.IndexOf((byte)'\n');
-        line = end < 0 ? line : line[..end];
-        if (line.Length > 0 && line[^1] == '\r')
-        {
-            line = line[..^1];
-        }
+        var rest = _table.Span[_lineStarts[row]..];
+        var line = Text.Tsv.ReadLine(ref rest, out _);
 
         Span<Range> fields = stackalloc Range[8];
         Text.Tsv.SplitTabs(line, fields);
@@ -175,11 +172,9 @@ public sealed class DicomDictionary
         var rows = new List<(int, uint, uint)>(5200);
         while (rest.Length > 0)
         {
-            var end = rest.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest[..end];
             var lineStart = offset;
-            rest = end < 0 ? [] : rest[(end + 1)..];
-            offset += end < 0 ? line.Length : end + 1;
+            var line = Text.Tsv.ReadLine(ref rest, out var consumed);
+            offset += consumed;
             // Rows start "TTTTTTTT\tMMMMMMMM\t": comments, blank lines and anything else are not rows.
             if (line.Length < 18 || line[0] == '#' || line[8] != '\t' || line[17] != '\t')
             {

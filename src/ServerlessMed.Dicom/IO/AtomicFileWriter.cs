@@ -20,6 +20,9 @@ public sealed partial class AtomicFileWriter : IDisposable
     private const int AtFdCwd = -100;
     private const uint RenameExchange = 2;
     private const int ENOENT = 2;
+    private const int EINVAL = 22;
+    private const int ENOSYS = 38;
+    private const int EOPNOTSUPP = 95;
     private static long _counter;
     private static bool _exchangeUnsupported = !OperatingSystem.IsLinux();
 
@@ -66,9 +69,10 @@ public sealed partial class AtomicFileWriter : IDisposable
                 return;
             }
 
-            if (Marshal.GetLastPInvokeError() != ENOENT)
+            if (Marshal.GetLastPInvokeError() is EINVAL or ENOSYS or EOPNOTSUPP)
             {
-                // EINVAL/ENOSYS/EOPNOTSUPP: this file system or kernel cannot swap; rename from now on.
+                // This file system or kernel cannot swap: rename from now on. (ENOENT: nothing to replace yet; other
+                // errors, such as a permission, are the rename's to report.)
                 Volatile.Write(ref _exchangeUnsupported, true);
             }
         }

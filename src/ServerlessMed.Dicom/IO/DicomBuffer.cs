@@ -144,95 +144,68 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
     /// on an open file's handle, else a stream opened, positioned and read.</summary>
     private void ReadAt(long position, Span<byte> destination)
     {
-        try
-        {
-            if (source is FileHandleSource file)
-            {
-                while (destination.Length > 0)
-                {
-                    var n = RandomAccess.Read(file.Handle, destination, position);
-                    if (n <= 0)
-                    {
-                        throw new EndOfStreamException();
-                    }
-
-                    destination = destination[n..];
-                    position += n;
-                }
-
-                return;
-            }
-
-            using var s = source.Open();
-            s.Seek(position, SeekOrigin.Begin);
-            s.ReadExactly(destination);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new DicomTruncatedException($"source ended inside a value of {length} bytes", source.Description, offset);
-        }
-    }
-
-    public override void CopyTo(Stream destination, int swapUnit = 1)
-    {
-        // Swapping twice is no swap: source BE → output BE copies as is.
-        var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
         if (source is FileHandleSource file)
         {
-            CopyFromHandle(file.Handle, destination, unit);
+            ReadFully(file.Handle, position, destination);
             return;
         }
 
         using var s = source.Open();
-        long done = 0;
-        if (destination is PooledWriteStream pooled && unit == 1 && s is FileStream)
-        {
-            pooled.Flush(); // the kernel copy writes at the file's own position
-            destination = pooled.Inner;
-        }
+        s.Seek(position, SeekOrigin.Begin);
+        ReadFully(s, destination);
+    }
 
-        if (unit == 1 && s is FileStream sourceFile && destination is FileStream destinationFile)
+    private void ReadFully(SafeFileHandle handle, long position, Span<byte> destination)
+    {
+        while (destination.Length > 0)
         {
-            done = KernelCopy.TryCopy(sourceFile, offset, destinationFile, length);
-        }
-
-        s.Seek(offset + done, SeekOrigin.Begin);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
-        try
-        {
-            var remaining = length - done;
-            while (remaining > 0)
+            var n = RandomAccess.Read(handle, destination, position);
+            if (n <= 0)
             {
-                var n = (int)Math.Min(remaining, ChunkSize);
-                s.ReadExactly(buffer, 0, n);
-                if (unit > 1)
-                {
-                    SwapInPlace(buffer.AsSpan(0, n), unit);
-                }
-
-                destination.Write(buffer, 0, n);
-                remaining -= n;
+                throw Truncated();
             }
-        }
-        catch (EndOfStreamException)
-        {
-            throw new DicomTruncatedException($"source ended inside a value of {length} bytes", source.Description, offset);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+
+            destination = destination[n..];
+            position += n;
         }
     }
 
-    /// <summary>Copies the value from an open file: in the kernel when it can go straight to the output file, else
-    /// through a pooled buffer with positional reads. Neither opens the source again.</summary>
-    private void CopyFromHandle(SafeFileHandle handle, Stream destination, int unit)
+    private void ReadFully(Stream s, Span<byte> destination)
     {
-        long done = 0;
-        if (unit == 1 && destination is PooledWriteStream pooled)
+        try
         {
-            pooled.Flush(); // the kernel copy writes at the file's own position
-            done = KernelCopy.TryCopy(handle, offset, pooled.Inner, length);
+            s.ReadExactly(destination);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Truncated();
+        }
+    }
+
+    private DicomTruncatedException Truncated() => new($"source ended inside a value of {length} bytes", source.Description, offset);
+
+    /// <summary>Streams the value out: from a file, in the kernel when it can go straight to the output file
+    /// (copy_file_range); otherwise through a pooled buffer, swapping on the way when the byte orders differ. A source
+    /// that is an open file's handle is read with positional reads and never opened again.</summary>
+    public override void CopyTo(Stream destination, int swapUnit = 1)
+    {
+        // Swapping twice is no swap: source BE → output BE copies as is.
+        var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
+        using var opened = source is FileHandleSource ? null : source.Open();
+        var handle = source is FileHandleSource file ? file.Handle : (opened as FileStream)?.SafeFileHandle;
+        long done = 0;
+        if (unit == 1 && handle is not null)
+        {
+            if (destination is PooledWriteStream pooled)
+            {
+                pooled.Flush(); // the kernel copy writes at the file's own position
+                destination = pooled.Inner;
+            }
+
+            if (destination is FileStream destinationFile)
+            {
+                done = KernelCopy.TryCopy(handle, offset, destinationFile, length);
+            }
         }
 
         if (done >= length)
@@ -240,13 +213,22 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
             return;
         }
 
+        opened?.Seek(offset + done, SeekOrigin.Begin);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(length - done, ChunkSize));
         try
         {
             while (done < length)
             {
                 var chunk = buffer.AsSpan(0, (int)Math.Min(length - done, buffer.Length));
-                ReadAt(offset + done, chunk);
+                if (handle is not null)
+                {
+                    ReadFully(handle, offset + done, chunk);
+                }
+                else
+                {
+                    ReadFully(opened!, chunk);
+                }
+
                 if (unit > 1)
                 {
                     SwapInPlace(chunk, unit);

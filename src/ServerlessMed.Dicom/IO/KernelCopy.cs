@@ -6,12 +6,9 @@ namespace ServerlessMed.Dicom.IO;
 /// unchanged never enters user space. Falls back (returns the bytes not copied) wherever the call is unavailable.</summary>
 internal static partial class KernelCopy
 {
-    /// <summary>Copies up to <paramref name="length"/> bytes from <paramref name="source"/> at <paramref name="sourceOffset"/>
-    /// to the current position of <paramref name="destination"/>, advancing it. Returns the bytes copied (0 when not supported).</summary>
-    public static long TryCopy(FileStream source, long sourceOffset, FileStream destination, long length) =>
-        TryCopy(source.SafeFileHandle, sourceOffset, destination, length);
-
-    /// <summary>As <see cref="TryCopy(FileStream, long, FileStream, long)"/>, from an open file's handle.</summary>
+    /// <summary>Copies up to <paramref name="length"/> bytes from the open file <paramref name="source"/> at
+    /// <paramref name="sourceOffset"/> to the current position of <paramref name="destination"/>, advancing it. Returns
+    /// the bytes copied (0 when not supported).</summary>
     public static long TryCopy(Microsoft.Win32.SafeHandles.SafeFileHandle source, long sourceOffset, FileStream destination, long length)
     {
         if (!OperatingSystem.IsLinux() || length <= 0)

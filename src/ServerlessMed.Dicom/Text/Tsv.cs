@@ -25,4 +25,15 @@ public static class Tsv
 
         return count;
     }
+
+    /// <summary>Takes the next line off <paramref name="rest"/> (without its "\n" or "\r\n") and returns it;
+    /// <paramref name="consumed"/> is how many bytes it took, so callers can keep a line's offset.</summary>
+    public static ReadOnlySpan<byte> ReadLine(ref ReadOnlySpan<byte> rest, out int consumed)
+    {
+        var end = rest.IndexOf((byte)'\n');
+        var line = end < 0 ? rest : rest[..end];
+        consumed = end < 0 ? rest.Length : end + 1;
+        rest = rest[consumed..];
+        return line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+    }
 }
