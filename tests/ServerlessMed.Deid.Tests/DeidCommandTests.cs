@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Text.Json;
 using ServerlessMed.Deid.Batch;
+using ServerlessMed.Dicom;
+using ServerlessMed.Dicom.IO;
 using ServerlessMed.Testing;
 
 namespace ServerlessMed.Deid.Tests;
@@ -119,7 +121,59 @@ public sealed class DeidCommandTests
             var summary = batch.Run(paths);
             Assert.DoesNotContain(batch.Problems, p => p.Message.Contains("cannot be opened", StringComparison.Ordinal) || p.Message.Contains("cannot be written", StringComparison.Ordinal));
             Assert.Equal((alone.Written, alone.Quarantined), (summary.Written, summary.Quarantined));
+            // The corpus has instances that share a SOP Instance UID with different content: the output must still be
+            // the one-worker run's, byte for byte (the later input keeps the name, whoever finishes last).
+            AssertSameOutputs(Path.Combine(root, "out-1"), Path.Combine(root, $"out{round}"));
         }
+    }
+
+    /// <summary>Two inputs with one SOP Instance UID: the later one in input order keeps the output even when it
+    /// finishes first (the earlier one here is a large multi-frame file, the later one small), as in a one-worker run.</summary>
+    [Fact]
+    public void The_later_of_two_inputs_with_one_SOP_instance_UID_keeps_the_output_whoever_finishes_last()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deiddup").FullName;
+        var input = Directory.CreateDirectory(Path.Combine(root, "in")).FullName;
+        var small = Path.Combine(input, "b-small.dcm");
+        File.Copy(Corpus.Get("pydicom/CT_small.dcm").FullPath, small);
+        var big = DicomFile.Open(small);
+        Assert.True(big.Dataset.TryGetElement(DicomTag.PixelData, out var pixelData));
+        var frame = pixelData.Buffer.GetMemory().ToArray();
+        const int frames = 400; // 12.5 MiB, deflated: inflating and deflating it again is slow next to the small file
+        var pixels = new byte[frame.Length * frames];
+        for (var f = 0; f < frames; f++)
+        {
+            frame.CopyTo(pixels, f * frame.Length);
+        }
+
+        big.Dataset.AddOrUpdate(DicomTag.NumberOfFrames, DicomVR.IS, frames.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        big.Dataset.AddOrUpdate(new DicomElement(DicomTag.PixelData, DicomVR.OW, DicomBuffer.FromBytes(pixels)));
+        big.TransferSyntax = DicomTransferSyntax.DeflatedExplicitVRLittleEndian;
+        big.Save(Path.Combine(input, "a-big.dcm"));
+
+        var paths = Directory.GetFiles(input).Order(StringComparer.Ordinal).ToList();
+        var deid = new Deidentifier(new TenantKey(Enumerable.Range(3, 32).Select(i => (byte)i).ToArray()), DeidPolicy.Default);
+        new DeidBatch(deid, Path.Combine(root, "alone"), Path.Combine(root, "q")) { Parallelism = 1 }.Run(paths);
+        var kept = Directory.GetFiles(Path.Combine(root, "alone"), "*.dcm", SearchOption.AllDirectories).Single();
+        Assert.True(new FileInfo(kept).Length < 1 << 20, "a one-worker run keeps the later, small input's output");
+        for (var round = 0; round < 5; round++)
+        {
+            var summary = new DeidBatch(deid, Path.Combine(root, $"out{round}"), Path.Combine(root, "q")) { Parallelism = 2 }.Run(paths);
+            Assert.Equal((2, 2, 0), (summary.Inputs, summary.Written, summary.Quarantined));
+            AssertSameOutputs(Path.Combine(root, "alone"), Path.Combine(root, $"out{round}"));
+        }
+    }
+
+    /// <summary>The same de-identified files (names and bytes) in both folders; audit files aside (they hold times).</summary>
+    private static void AssertSameOutputs(string expected, string actual)
+    {
+        static SortedDictionary<string, byte[]> Read(string dir) => new(
+            Directory.GetFiles(dir, "*.dcm", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes),
+            StringComparer.Ordinal);
+        var want = Read(expected);
+        var got = Read(actual);
+        Assert.Equal(want.Keys, got.Keys);
+        Assert.All(want, e => Assert.True(e.Value.AsSpan().SequenceEqual(got[e.Key]), $"{e.Key} differs from the one-worker run's"));
     }
 
     /// <summary>An output that cannot be written (here a file sits where the series folder must go) is quarantined

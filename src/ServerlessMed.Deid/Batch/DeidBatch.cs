@@ -49,15 +49,27 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             // Dedicated threads taking the next input in turn: the thread pool injects workers beyond the core count
             // only slowly, and a worker waiting in the kernel (file creation, rename) would leave a core idle.
             var next = -1;
+            var count = Math.Min(Parallelism, Math.Max(1, paths.Count));
+            var order = new OutputOrder(count);
             // Each worker has its own file writer: outputs it replaces are deleted in batches, not one by one (AtomicFileWriter).
-            var workers = Enumerable.Range(0, Math.Min(Parallelism, Math.Max(1, paths.Count))).Select(_ => new Thread(() =>
+            var workers = Enumerable.Range(0, count).Select(w => new Thread(() =>
             {
                 using var writer = new AtomicFileWriter();
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < paths.Count)
+                var worker = new Worker(writer, order);
+                while (true)
                 {
-                    RunOne(System.IO.Path.GetFullPath(paths[i]), $"#{i + 1}", writer);
+                    order.Enter(w, Position(Volatile.Read(ref next) + 1)); // no later than what it takes next
+                    var i = Interlocked.Increment(ref next);
+                    if (i >= paths.Count)
+                    {
+                        break;
+                    }
+
+                    order.Enter(w, Position(i));
+                    RunOne(System.IO.Path.GetFullPath(paths[i]), i, worker);
                 }
+
+                order.Leave(w);
             })
             { IsBackground = true }).ToList();
             workers.ForEach(t => t.Start());
@@ -71,10 +83,17 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         return new DeidBatchSummary(_inputs, _written, _quarantined, Math.Round(sw.Elapsed.TotalSeconds, 3));
     }
 
+    /// <summary>Where input <paramref name="index"/> (and after it, its zip entries) stands in input order.</summary>
+    private static long Position(int index, int zipEntry = -1) => ((long)index << 32) + zipEntry + 1;
+
+    /// <summary>A worker thread's own file writer, and the run's arbiter of which input keeps an output name.</summary>
+    private sealed record Worker(AtomicFileWriter Writer, OutputOrder Order);
+
     /// <summary>Opens an input once: its first bytes say zip or not, and the same handle is parsed as DICOM (with
     /// positional reads only: no read-ahead hint, no seeks).</summary>
-    private void RunOne(string path, string label, AtomicFileWriter writer)
+    private void RunOne(string path, int index, Worker worker)
     {
+        var label = $"#{index + 1}";
         SafeFileHandle? handle = null;
         try
         {
@@ -84,7 +103,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             {
                 handle.Dispose();
                 handle = null;
-                RunZip(path, label, writer);
+                RunZip(path, index, worker);
                 return;
             }
         }
@@ -97,12 +116,13 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         Interlocked.Increment(ref _inputs);
         using (handle)
         {
-            Process(path, label, writer, handle);
+            Process(path, label, Position(index), worker, handle);
         }
     }
 
-    private void RunZip(string zipPath, string label, AtomicFileWriter writer)
+    private void RunZip(string zipPath, int index, Worker worker)
     {
+        var label = $"#{index + 1}";
         int count;
         try
         {
@@ -133,7 +153,11 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                     continue;
                 }
 
-                Process(target, entryLabel, writer);
+                using (var handle = OpenOrNull(target))
+                {
+                    Process(target, entryLabel, Position(index, i), worker, handle);
+                }
+
                 File.Delete(target);
             }
         }
@@ -143,7 +167,21 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         }
     }
 
-    private void Process(string path, string label, AtomicFileWriter writer, SafeFileHandle? opened = null)
+    private static SafeFileHandle? OpenOrNull(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // unreadable: Process reports it
+        }
+    }
+
+    /// <summary>De-identifies one input (through <paramref name="opened"/>, its open handle, when there is one) and
+    /// writes its output, unless an input after <paramref name="position"/> has already written the same name.</summary>
+    private void Process(string path, string label, long position, Worker worker, SafeFileHandle? opened)
     {
         try
         {
@@ -162,7 +200,12 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                     _createdDirectories.TryAdd(dir, true);
                 }
 
-                result.File.Save(Path.Combine(dir, a.SopInstanceUid + ".dcm"), writer);
+                var target = Path.Combine(dir, a.SopInstanceUid + ".dcm");
+                worker.Writer.Write(target, fs =>
+                {
+                    using var buffered = new PooledWriteStream(fs);
+                    result.File.Save(buffered);
+                }, publish => worker.Order.Commit(target, position, publish));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

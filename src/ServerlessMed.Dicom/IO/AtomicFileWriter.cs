@@ -33,10 +33,21 @@ public sealed partial class AtomicFileWriter : IDisposable
 
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, which gets an unbuffered, empty
     /// <see cref="FileStream"/> (so callers can copy file to file in the kernel).</summary>
-    public void Write(string path, Action<FileStream> write)
+    public void Write(string path, Action<FileStream> write) => Write(path, write, static publish =>
+    {
+        publish();
+        return true;
+    });
+
+    /// <summary>As <see cref="Write(string, Action{FileStream})"/>, with the last step in the caller's hands:
+    /// <paramref name="commit"/> gets the action that gives the new file its name, and either runs it and returns true
+    /// or returns false (the new file is then deleted). A caller that runs it under its own lock can order concurrent
+    /// replacements of one name.</summary>
+    public bool Write(string path, Action<FileStream> write, Func<Action, bool> commit)
     {
         // Unique across threads (counter) and processes (pid) without asking the kernel for randomness per file.
         var tmp = $"{path}.tmp-{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}";
+        var published = false;
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
@@ -44,11 +55,25 @@ public sealed partial class AtomicFileWriter : IDisposable
                 write(fs);
             }
 
-            Publish(tmp, path);
+            if (commit(() =>
+            {
+                Publish(tmp, path);
+                published = true;
+            }))
+            {
+                return true;
+            }
+
+            TryDelete(tmp);
+            return false;
         }
         catch
         {
-            TryDelete(tmp);
+            if (!published)
+            {
+                TryDelete(tmp);
+            }
+
             throw;
         }
     }
