@@ -105,6 +105,11 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
 
     public int SourceSwapUnit => sourceSwapUnit;
 
+    /// <summary>True when the 8 bytes before <see cref="Offset"/> are this value's Item header in little-endian order
+    /// (a fragment of encapsulated pixel data): fragments that lie back to back can then be copied as one range,
+    /// headers included.</summary>
+    public bool FollowsLittleEndianItemHeader { get; init; }
+
     public override long Length => length;
 
     public override bool IsLoaded => false;
@@ -191,6 +196,21 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
     {
         // Swapping twice is no swap: source BE → output BE copies as is.
         var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
+        if (source is FileHandleSource small && destination is PooledWriteStream buffered && length <= buffered.Capacity)
+        {
+            // A short value goes through the write buffer with one positional read: flushing the buffer and copying
+            // in the kernel would cost two system calls per value.
+            var span = buffered.GetSpan((int)length);
+            ReadFully(small.Handle, offset, span);
+            if (unit > 1)
+            {
+                SwapInPlace(span, unit);
+            }
+
+            buffered.Advance((int)length);
+            return;
+        }
+
         using var opened = source is FileHandleSource ? null : source.Open();
         var handle = source is FileHandleSource file ? file.Handle : (opened as FileStream)?.SafeFileHandle;
         long done = 0;

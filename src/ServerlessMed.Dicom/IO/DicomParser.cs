@@ -274,13 +274,13 @@ internal sealed class DicomParser
                 throw Error($"expected a fragment Item (FFFE,E000) of defined length, found ({g:x4},{e:x4})", itemOffset, tag);
             }
 
-            _observer.OnFragment(ReadValue(tag, length, 1, itemOffset));
+            _observer.OnFragment(ReadValue(tag, length, 1, itemOffset, littleEndianItem: !bigEndian));
         }
 
         _observer.OnEndFragmentSequence();
     }
 
-    private DicomBuffer ReadValue(DicomTag tag, uint length, int swapUnit, long offset)
+    private DicomBuffer ReadValue(DicomTag tag, uint length, int swapUnit, long offset, bool littleEndianItem = false)
     {
         if (length == 0)
         {
@@ -299,7 +299,7 @@ internal sealed class DicomParser
 
         if (length > _options.LargeValueThreshold && _src.CanSeek && _streamSource is not null)
         {
-            var buffer = new StreamRangeBuffer(_streamSource, _src.StreamOffset, length, swapUnit);
+            var buffer = new StreamRangeBuffer(_streamSource, _src.StreamOffset, length, swapUnit) { FollowsLittleEndianItemHeader = littleEndianItem };
             _src.Skip(length);
             return buffer;
         }

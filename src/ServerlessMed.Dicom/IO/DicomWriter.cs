@@ -195,12 +195,47 @@ public sealed class DicomWriter
     {
         WriteHeader(s, fs.Tag, fs.ValueRepresentation, UndefinedLength, explicitVr, bigEndian);
         WriteFragment(s, fs.OffsetTable, bigEndian);
-        foreach (var f in fs.Fragments)
+        var fragments = fs.Fragments;
+        for (var i = 0; i < fragments.Count;)
         {
-            WriteFragment(s, f, bigEndian);
+            var run = bigEndian ? 1 : ContiguousRun(fragments, i);
+            if (run > 1)
+            {
+                // Items that lie back to back in one source file are copied as one range, their headers included:
+                // a multi-frame image of small fragments costs a read or two, not one per frame.
+                var first = (StreamRangeBuffer)fragments[i];
+                var last = (StreamRangeBuffer)fragments[i + run - 1];
+                new StreamRangeBuffer(first.Source, first.Offset - 8, last.Offset + last.Length - first.Offset + 8, 1).CopyTo(s);
+            }
+            else
+            {
+                WriteFragment(s, fragments[i], bigEndian);
+            }
+
+            i += run;
         }
 
         WriteTagLength(s, DicomTag.SequenceDelimitationItem, 0, bigEndian);
+    }
+
+    /// <summary>How many fragments from <paramref name="start"/> can be copied as one source range: deferred, from
+    /// the same source, each after its own little-endian Item header, of even length (the header we would write is
+    /// then the one in the source) and each starting right after the previous one.</summary>
+    private static int ContiguousRun(IReadOnlyList<DicomBuffer> fragments, int start)
+    {
+        static StreamRangeBuffer? Copyable(DicomBuffer b) =>
+            b is StreamRangeBuffer { FollowsLittleEndianItemHeader: true, SourceSwapUnit: 1 } range && (range.Length & 1) == 0 ? range : null;
+
+        var previous = Copyable(fragments[start]);
+        var n = 1;
+        while (previous is not null && start + n < fragments.Count && Copyable(fragments[start + n]) is { } next
+               && ReferenceEquals(next.Source, previous.Source) && next.Offset == previous.Offset + previous.Length + 8)
+        {
+            previous = next;
+            n++;
+        }
+
+        return n;
     }
 
     private void WriteFragment(Stream s, DicomBuffer fragment, bool bigEndian)

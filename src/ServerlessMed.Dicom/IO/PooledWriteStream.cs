@@ -13,6 +13,9 @@ public sealed class PooledWriteStream(FileStream inner, int bufferSize = 64 * 10
 
     public FileStream Inner => inner;
 
+    /// <summary>The most bytes <see cref="GetSpan"/> can hand out at once.</summary>
+    public int Capacity => _buffer.Length;
+
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
@@ -53,6 +56,26 @@ public sealed class PooledWriteStream(FileStream inner, int bufferSize = 64 * 10
         }
 
         _buffer[_count++] = value;
+    }
+
+    /// <summary>Room for <paramref name="length"/> bytes (at most <see cref="Capacity"/>) at the end of the buffer,
+    /// flushing first if needed, so a value can be read from its source straight into it (no array in between);
+    /// <see cref="Advance"/> then counts what was filled.</summary>
+    public Span<byte> GetSpan(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _buffer.Length);
+        if (length > _buffer.Length - _count)
+        {
+            Flush();
+        }
+
+        return _buffer.AsSpan(_count, length);
+    }
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _buffer.Length - _count);
+        _count += count;
     }
 
     public override void Flush()
