@@ -124,6 +124,8 @@ public sealed class DeidCommandTests
             // The corpus has instances that share a SOP Instance UID with different content: the output must still be
             // the one-worker run's, byte for byte (the later input keeps the name, whoever finishes last).
             AssertSameOutputs(Path.Combine(root, "out-1"), Path.Combine(root, $"out{round}"));
+            // Quarantine too: one folder per distinct content, its reason from the later input.
+            AssertSameOutputs(Path.Combine(root, "q-1"), Path.Combine(root, $"q{round}"), "*");
         }
     }
 
@@ -164,11 +166,12 @@ public sealed class DeidCommandTests
         }
     }
 
-    /// <summary>The same de-identified files (names and bytes) in both folders; audit files aside (they hold times).</summary>
-    private static void AssertSameOutputs(string expected, string actual)
+    /// <summary>The same files (names and bytes) in both folders; by default the de-identified instances only (audit
+    /// files hold times).</summary>
+    private static void AssertSameOutputs(string expected, string actual, string pattern = "*.dcm")
     {
-        static SortedDictionary<string, byte[]> Read(string dir) => new(
-            Directory.GetFiles(dir, "*.dcm", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes),
+        SortedDictionary<string, byte[]> Read(string dir) => new(
+            Directory.GetFiles(dir, pattern, SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes),
             StringComparer.Ordinal);
         var want = Read(expected);
         var got = Read(actual);

@@ -131,7 +131,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         catch (ZipRejectedException e)
         {
             Interlocked.Increment(ref _inputs);
-            Quarantine(zipPath, label, "expand", e.Code, e.Message);
+            Quarantine(zipPath, label, Position(index), worker, "expand", e.Code, e.Message);
             return;
         }
 
@@ -149,7 +149,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                 }
                 catch (Exception e) when (e is ZipRejectedException or InvalidDataException or IOException)
                 {
-                    Quarantine(File.Exists(target) ? target : zipPath, entryLabel, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", MessageOf(e));
+                    Quarantine(File.Exists(target) ? target : zipPath, entryLabel, Position(index, i), worker, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", MessageOf(e));
                     continue;
                 }
 
@@ -223,14 +223,17 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         }
         catch (Exception e) when (e is DicomException or DeidRejectedException or DeidOutputException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            Quarantine(path, label, "deid", CodeOf(e), MessageOf(e));
+            Quarantine(path, label, position, worker, "deid", CodeOf(e), MessageOf(e));
         }
     }
 
     /// <summary>Copies the input to <c>{quarantine}/{sha256}/original.bin</c> with <c>reason.json</c>. An input that
     /// cannot be read at all (gone, a dangling link, no permission) has nothing to keep: it gets
-    /// <c>{quarantine}/unreadable-{position}/reason.json</c> alone and is still counted, never dropped.</summary>
-    private void Quarantine(string source, string label, string stage, string code, string message)
+    /// <c>{quarantine}/unreadable-{position}/reason.json</c> alone and is still counted, never dropped. Both files are
+    /// written whole or not at all (temporary name, then rename). The folder is named by the content, so an
+    /// <c>original.bin</c> already there holds these very bytes (the same input quarantined before, or a copy of it)
+    /// and is not written again; <c>reason.json</c> is the later input's, as for outputs.</summary>
+    private void Quarantine(string source, string label, long position, Worker worker, string stage, string code, string message)
     {
         Problems.Add((label, message));
         string sha;
@@ -238,23 +241,55 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         string dir;
         try
         {
-            using var fs = File.OpenRead(source);
-            bytes = fs.Length;
-            sha = Convert.ToHexString(SHA256.HashData(fs)).ToLowerInvariant();
+            using var handle = File.OpenHandle(source, FileMode.Open, FileAccess.Read, FileShare.Read);
+            bytes = RandomAccess.GetLength(handle);
+            sha = Sha256Hex(handle, bytes);
             dir = Path.Combine(quarantineDir, sha[..32]);
             Directory.CreateDirectory(dir);
-            File.Copy(source, Path.Combine(dir, "original.bin"), overwrite: true);
+            var original = Path.Combine(dir, "original.bin");
+            if (!File.Exists(original))
+            {
+                var content = new StreamRangeBuffer(new FileHandleSource(handle, "quarantined input"), 0, bytes, 1);
+                worker.Writer.Write(original, fs =>
+                {
+                    using var buffered = new PooledWriteStream(fs);
+                    content.CopyTo(buffered);
+                });
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DicomException)
         {
             (bytes, sha) = (-1, string.Empty);
             dir = Path.Combine(quarantineDir, "unreadable-" + label.TrimStart('#').Replace('/', '-'));
             Directory.CreateDirectory(dir);
         }
 
-        var record = new QuarantineRecord(label, stage, code, message, bytes, sha);
-        File.WriteAllBytes(Path.Combine(dir, "reason.json"), JsonSerializer.SerializeToUtf8Bytes(record, DeidJsonContext.Default.QuarantineRecord));
+        var record = JsonSerializer.SerializeToUtf8Bytes(new QuarantineRecord(label, stage, code, message, bytes, sha), DeidJsonContext.Default.QuarantineRecord);
+        var reason = Path.Combine(dir, "reason.json");
+        worker.Writer.Write(reason, fs => fs.Write(record), publish => worker.Order.Commit(reason, position, publish));
         Interlocked.Increment(ref _quarantined);
+    }
+
+    private static string Sha256Hex(SafeFileHandle handle, long length)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            long done = 0;
+            int n;
+            while (done < length && (n = RandomAccess.Read(handle, buffer, done)) > 0)
+            {
+                sha.AppendData(buffer, 0, n);
+                done += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     /// <summary>Our exceptions' messages are PHI-free by construction; the runtime's I/O messages carry the file path,
