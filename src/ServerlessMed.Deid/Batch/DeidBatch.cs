@@ -36,6 +36,12 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
 
     public int Parallelism { get; init; } = Environment.ProcessorCount * 2;
 
+    /// <summary>Values longer than this are not read while parsing: they stay references into the open input and
+    /// reach the output through the write buffer (or a kernel copy when large). De-identification never looks inside
+    /// most of them (pixel data, fragments, private blocks it removes) and reads the rest when it needs them; loading
+    /// them all put a copy of every small image on the heap and its collections on the clock.</summary>
+    public int DeferValuesOver { get; init; } = 4096;
+
     /// <summary>Problems in input order, as "input: message" lines (for stderr).</summary>
     public ConcurrentBag<(string Input, string Message)> Problems { get; } = [];
 
@@ -185,7 +191,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     {
         try
         {
-            var options = new DicomReaderOptions { SourceName = "input " + label };
+            var options = new DicomReaderOptions { SourceName = "input " + label, LargeValueThreshold = DeferValuesOver };
             var file = opened is null ? DicomFile.Open(path, options) : DicomFile.Open(opened, options);
             var result = deidentifier.Deidentify(file);
             var a = result.Audit;
