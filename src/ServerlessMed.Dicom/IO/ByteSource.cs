@@ -14,6 +14,10 @@ internal sealed class ByteSource : IDisposable
     private long _bufferStart;
     private bool _ended;
 
+    /// <summary>Longest value read into an array of its stated length before the bytes are there, from a source of
+    /// unknown length; longer ones grow with the bytes that actually arrive.</summary>
+    private const int UnverifiedExactLimit = 4 << 20;
+
     public ByteSource(Stream stream, int bufferSize = 64 * 1024)
     {
         _stream = stream;
@@ -141,7 +145,28 @@ internal sealed class ByteSource : IDisposable
             return ReadBytesKnownLength(n);
         }
 
-        using var ms = new MemoryStream((int)Math.Min(n, 1 << 20));
+        if (n <= UnverifiedExactLimit)
+        {
+            // The source cannot vouch for the length (an inflating stream), but a bogus one this short costs little:
+            // one exact array filled as the bytes arrive, instead of a growing copy and a final one.
+            var exact = GC.AllocateUninitializedArray<byte>((int)n);
+            for (var filled = 0; filled < exact.Length;)
+            {
+                if (!TryEnsure(1))
+                {
+                    throw new EndOfStreamException();
+                }
+
+                var take = Math.Min(exact.Length - filled, _len - _pos);
+                _buffer.AsSpan(_pos, take).CopyTo(exact.AsSpan(filled));
+                _pos += take;
+                filled += take;
+            }
+
+            return exact;
+        }
+
+        using var ms = new MemoryStream(1 << 20);
         var remaining = n;
         while (remaining > 0)
         {
