@@ -99,30 +99,33 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     /// positional reads only: no read-ahead hint, no seeks).</summary>
     private void RunOne(string path, int index, Worker worker)
     {
-        var label = $"#{index + 1}";
-        SafeFileHandle? handle = null;
-        try
+        var handle = OpenOrNull(path);
+        if (handle is not null && IsZip(handle))
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            Span<byte> magic = stackalloc byte[4];
-            if (RandomAccess.Read(handle, magic, 0) == 4 && ZipExpander.IsZipMagic(magic))
-            {
-                handle.Dispose();
-                handle = null;
-                RunZip(path, index, worker);
-                return;
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            handle?.Dispose();
-            handle = null; // unreadable: Process reports it
+            handle.Dispose();
+            RunZip(path, index, worker);
+            return;
         }
 
         Interlocked.Increment(ref _inputs);
         using (handle)
         {
-            Process(path, label, Position(index), worker, handle);
+            Process(path, $"#{index + 1}", Position(index), worker, handle);
+        }
+    }
+
+    /// <summary>True when the file starts with a zip signature; a file whose first bytes cannot be read is left to the
+    /// DICOM reader to report.</summary>
+    private static bool IsZip(SafeFileHandle handle)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        try
+        {
+            return RandomAccess.Read(handle, magic, 0) == 4 && ZipExpander.IsZipMagic(magic);
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 
