@@ -28,6 +28,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     private readonly ConcurrentDictionary<string, bool> _createdDirectories = new(StringComparer.Ordinal);
     private readonly Lock _auditGate = new();
     private FileStream? _audit;
+    private OutputOrder? _order;
     private int _written;
     private int _quarantined;
     private int _inputs;
@@ -56,12 +57,11 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             // only slowly, and a worker waiting in the kernel (file creation, rename) would leave a core idle.
             var next = -1;
             var count = Math.Min(Parallelism, Math.Max(1, paths.Count));
-            var order = new OutputOrder(count);
+            var order = _order = new OutputOrder(count);
             // Each worker has its own file writer: outputs it replaces are deleted in batches, not one by one (AtomicFileWriter).
             var workers = Enumerable.Range(0, count).Select(w => new Thread(() =>
             {
                 using var writer = new AtomicFileWriter();
-                var worker = new Worker(writer, order);
                 while (true)
                 {
                     order.Enter(w, Position(Volatile.Read(ref next) + 1)); // no later than what it takes next
@@ -72,7 +72,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                     }
 
                     order.Enter(w, Position(i));
-                    RunOne(System.IO.Path.GetFullPath(paths[i]), i, worker);
+                    RunOne(System.IO.Path.GetFullPath(paths[i]), i, writer);
                 }
 
                 order.Leave(w);
@@ -92,25 +92,22 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     /// <summary>Where input <paramref name="index"/> (and after it, its zip entries) stands in input order.</summary>
     private static long Position(int index, int zipEntry = -1) => ((long)index << 32) + zipEntry + 1;
 
-    /// <summary>A worker thread's own file writer, and the run's arbiter of which input keeps an output name.</summary>
-    private sealed record Worker(AtomicFileWriter Writer, OutputOrder Order);
-
     /// <summary>Opens an input once: its first bytes say zip or not, and the same handle is parsed as DICOM (with
     /// positional reads only: no read-ahead hint, no seeks).</summary>
-    private void RunOne(string path, int index, Worker worker)
+    private void RunOne(string path, int index, AtomicFileWriter writer)
     {
         var handle = OpenOrNull(path);
         if (handle is not null && IsZip(handle))
         {
             handle.Dispose();
-            RunZip(path, index, worker);
+            RunZip(path, index, writer);
             return;
         }
 
         Interlocked.Increment(ref _inputs);
         using (handle)
         {
-            Process(path, $"#{index + 1}", Position(index), worker, handle);
+            Process(path, $"#{index + 1}", Position(index), writer, handle);
         }
     }
 
@@ -129,7 +126,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         }
     }
 
-    private void RunZip(string zipPath, int index, Worker worker)
+    private void RunZip(string zipPath, int index, AtomicFileWriter writer)
     {
         var label = $"#{index + 1}";
         int count;
@@ -140,7 +137,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         catch (ZipRejectedException e)
         {
             Interlocked.Increment(ref _inputs);
-            Quarantine(zipPath, label, Position(index), worker, "expand", e.Code, e.Message);
+            Quarantine(zipPath, label, Position(index), writer, "expand", e.Code, e.Message);
             return;
         }
 
@@ -158,13 +155,13 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                 }
                 catch (Exception e) when (e is ZipRejectedException or InvalidDataException or IOException)
                 {
-                    Quarantine(File.Exists(target) ? target : zipPath, entryLabel, Position(index, i), worker, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", MessageOf(e));
+                    Quarantine(File.Exists(target) ? target : zipPath, entryLabel, Position(index, i), writer, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", MessageOf(e));
                     continue;
                 }
 
                 using (var handle = OpenOrNull(target))
                 {
-                    Process(target, entryLabel, Position(index, i), worker, handle);
+                    Process(target, entryLabel, Position(index, i), writer, handle);
                 }
 
                 File.Delete(target);
@@ -190,7 +187,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
 
     /// <summary>De-identifies one input (through <paramref name="opened"/>, its open handle, when there is one) and
     /// writes its output, unless an input after <paramref name="position"/> has already written the same name.</summary>
-    private void Process(string path, string label, long position, Worker worker, SafeFileHandle? opened)
+    private void Process(string path, string label, long position, AtomicFileWriter writer, SafeFileHandle? opened)
     {
         try
         {
@@ -210,11 +207,11 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
                 }
 
                 var target = Path.Combine(dir, a.SopInstanceUid + ".dcm");
-                worker.Writer.Write(target, fs =>
+                writer.Write(target, fs =>
                 {
                     using var buffered = new PooledWriteStream(fs);
                     result.File.Save(buffered);
-                }, publish => worker.Order.Commit(target, position, publish));
+                }, publish => _order!.Commit(target, position, publish));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -232,7 +229,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
         }
         catch (Exception e) when (e is DicomException or DeidRejectedException or DeidOutputException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            Quarantine(path, label, position, worker, "deid", CodeOf(e), MessageOf(e));
+            Quarantine(path, label, position, writer, "deid", CodeOf(e), MessageOf(e));
         }
     }
 
@@ -242,7 +239,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
     /// written whole or not at all (temporary name, then rename). The folder is named by the content, so an
     /// <c>original.bin</c> already there holds these very bytes (the same input quarantined before, or a copy of it)
     /// and is not written again; <c>reason.json</c> is the later input's, as for outputs.</summary>
-    private void Quarantine(string source, string label, long position, Worker worker, string stage, string code, string message)
+    private void Quarantine(string source, string label, long position, AtomicFileWriter writer, string stage, string code, string message)
     {
         Problems.Add((label, message));
         string sha;
@@ -259,7 +256,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
             if (!File.Exists(original))
             {
                 var content = new StreamRangeBuffer(new FileHandleSource(handle, "quarantined input"), 0, bytes, 1);
-                worker.Writer.Write(original, fs =>
+                writer.Write(original, fs =>
                 {
                     using var buffered = new PooledWriteStream(fs);
                     content.CopyTo(buffered);
@@ -275,7 +272,7 @@ public sealed class DeidBatch(Deidentifier deidentifier, string outDir, string q
 
         var record = JsonSerializer.SerializeToUtf8Bytes(new QuarantineRecord(label, stage, code, message, bytes, sha), DeidJsonContext.Default.QuarantineRecord);
         var reason = Path.Combine(dir, "reason.json");
-        worker.Writer.Write(reason, fs => fs.Write(record), publish => worker.Order.Commit(reason, position, publish));
+        writer.Write(reason, fs => fs.Write(record), publish => _order!.Commit(reason, position, publish));
         Interlocked.Increment(ref _quarantined);
     }
 

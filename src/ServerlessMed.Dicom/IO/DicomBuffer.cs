@@ -196,12 +196,13 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
     {
         // Swapping twice is no swap: source BE → output BE copies as is.
         var unit = sourceSwapUnit == swapUnit ? 1 : Math.Max(sourceSwapUnit, swapUnit);
-        if (source is FileHandleSource small && destination is PooledWriteStream buffered && length <= buffered.Capacity)
+        var file = source as FileHandleSource;
+        if (file is not null && destination is PooledWriteStream buffered && length <= buffered.Capacity)
         {
             // A short value goes through the write buffer with one positional read: flushing the buffer and copying
             // in the kernel would cost two system calls per value.
             var span = buffered.GetSpan((int)length);
-            ReadFully(small.Handle, offset, span);
+            ReadFully(file.Handle, offset, span);
             if (unit > 1)
             {
                 SwapInPlace(span, unit);
@@ -211,8 +212,8 @@ public sealed class StreamRangeBuffer(IDicomStreamSource source, long offset, lo
             return;
         }
 
-        using var opened = source is FileHandleSource ? null : source.Open();
-        var handle = source is FileHandleSource file ? file.Handle : (opened as FileStream)?.SafeFileHandle;
+        using var opened = file is null ? source.Open() : null;
+        var handle = file?.Handle ?? (opened as FileStream)?.SafeFileHandle;
         long done = 0;
         if (unit == 1 && handle is not null)
         {
