@@ -1,11 +1,10 @@
-using System.Text.Json;
-using Azure;
 using Microsoft.Extensions.Logging;
 using ServerlessMed.Deid;
 using ServerlessMed.Inference.Diffusion;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Inference.Onnx;
 using ServerlessMed.Pipeline.Events;
+using ServerlessMed.Pipeline.Hosting;
 using ServerlessMed.Pipeline.Messaging;
 using ServerlessMed.Pipeline.Stages;
 using ServerlessMed.Pipeline.Storage;
@@ -28,15 +27,8 @@ public sealed class PipelineHost : IDisposable
         EventSource = new LocalEventSource(storage, IngestQueue);
         Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics, batching);
         Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
-        IngestProcessor = new QueueProcessor(IngestQueue, async (m, ct) =>
-        {
-            var outcome = await Ingest.HandleAsync(BlobCreatedEvent.Parse(m.Body), ct).ConfigureAwait(false);
-            _ = outcome;
-        }, Classify, logger)
-        { MaxDeliveryCount = storage.Options.MaxDeliveryCount, Lease = storage.Options.Lease, BatchSize = storage.Options.IngestConcurrency, Concurrency = storage.Options.IngestConcurrency };
-        GenerationProcessor = Generation is null ? null : new QueueProcessor(GenerationQueue, async (m, ct) =>
-            await Generation.HandleAsync(GenerationMessage.Parse(m.Body), ct).ConfigureAwait(false), Classify, logger)
-        { MaxDeliveryCount = storage.Options.MaxDeliveryCount, Lease = storage.Options.Lease, BatchSize = 1, OnDeadLetter = Generation.WriteFailureAsync };
+        IngestProcessor = StageProcessors.Ingest(Ingest, IngestQueue, storage.Options, logger);
+        GenerationProcessor = Generation is null ? null : StageProcessors.Generation(Generation, GenerationQueue, storage.Options, logger);
     }
 
     public TenantStorage Storage { get; }
@@ -107,17 +99,6 @@ public sealed class PipelineHost : IDisposable
         }
     }
 
-    /// <summary>Storage faults are transient; everything else (bad message, bad input the stage did not quarantine) is permanent.</summary>
-    public static FailureKind Classify(Exception e) => e switch
-    {
-        RequestFailedException r when r.Status is 408 or 429 or >= 500 => FailureKind.Transient,
-        RequestFailedException => FailureKind.Transient,
-        IOException or TimeoutException or HttpRequestException => FailureKind.Transient,
-        InsufficientMemoryException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException => FailureKind.Transient,
-        JsonException or GenerationFailedException or FormatException => FailureKind.Permanent,
-        _ => FailureKind.Permanent,
-    };
-
     public void Dispose()
     {
         Ingest.Dispose();
@@ -143,21 +124,7 @@ public sealed class PipelineHostOptions
     /// <summary>How the ingest stage batches frames of concurrently handled instances into encoder runs.</summary>
     public EncoderBatchingOptions EncoderBatching { get; init; } = new();
 
-    /// <summary>The generation queue's transport; null: the tenant storage account's queue. In Azure the hosts pass
-    /// a <see cref="ServiceBusJobQueue"/> (see <see cref="ServiceBusFromEnvironment"/>).</summary>
+    /// <summary>The generation queue's transport; null: the tenant storage account's queue. The Azure hosts build
+    /// theirs from settings (Hosting/).</summary>
     public IJobQueue? GenerationQueue { get; init; }
-
-    /// <summary>The Service Bus generation queue when SMED_SERVICEBUS_NAMESPACE is set (the hosts' app settings in
-    /// Azure), authenticated with the managed identity AZURE_CLIENT_ID; else null.</summary>
-    public static IJobQueue? ServiceBusFromEnvironment(string queue = "generation")
-    {
-        if (Environment.GetEnvironmentVariable("SMED_SERVICEBUS_NAMESPACE") is not { Length: > 0 } ns)
-        {
-            return null;
-        }
-
-        var endpoint = new Uri(ns.Contains('.', StringComparison.Ordinal) ? $"https://{ns}/" : $"https://{ns}.servicebus.windows.net/");
-        var credential = new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions { ManagedIdentityClientId = Environment.GetEnvironmentVariable("AZURE_CLIENT_ID") });
-        return new ServiceBusJobQueue(new ServiceBusOptions { Endpoint = endpoint, Queue = queue, Credential = credential });
-    }
 }
