@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using ServerlessMed.GpuWorker;
 using ServerlessMed.Pipeline.Hosting;
-using ServerlessMed.Pipeline.Telemetry;
 
 // The GPU worker: settings validated at start-up (each wrong or missing one named), storage and Service Bus with the
 // worker's managed identity, the diffusion model loaded before the first job, /healthz for Container Apps' probes.
@@ -10,9 +9,7 @@ builder.WebHost.UseUrls(builder.Configuration["SMED_HEALTH_URL"] ?? "http://0.0.
 // SIGTERM: the worker stops taking messages and abandons the running one within this grace (Container Apps sends
 // SIGTERM and waits terminationGracePeriodSeconds before SIGKILL; see infra/).
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(int.TryParse(builder.Configuration["SMED_SHUTDOWN_SECONDS"], out var s) ? s : 25));
-builder.Services.AddServerlessMedGeneration(builder.Configuration);
-builder.Services.AddOpenTelemetry().AddServerlessMedTelemetry(builder.Configuration);
-builder.Services.AddHostedService<GenerationWorker>();
+GenerationApp.ConfigureServices(builder.Services, builder.Configuration);
 
 var app = builder.Build();
 // Liveness: the process answers (a model download may take minutes, which must not restart the container).

@@ -27,7 +27,7 @@ public sealed class IngestRuntime : IAsyncDisposable
         _logger = loggers.CreateLogger("ServerlessMed.Ingest");
         Storage = clients.Storage(_settings.Storage);
         GenerationQueue = clients.GenerationQueue(_settings.GenerationQueue, Storage);
-        _keys = new TenantKeySource(_settings.Key, clients.Secrets);
+        _keys = new TenantKeySource(_settings.Key, _settings.Key.VaultUri is { } vault ? clients.Secrets(vault) : null);
         _stage = new AsyncInitializer<IngestStage>(CreateStageAsync);
     }
 

@@ -28,8 +28,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
     public int QueuePort { get; }
 
+    /// <summary>"https" when started with a certificate.</summary>
+    public string Scheme { get; private init; } = "http";
+
+    public Uri BlobServiceUri => new($"{Scheme}://127.0.0.1:{BlobPort}/{AccountName}");
+
+    public Uri QueueServiceUri => new($"{Scheme}://127.0.0.1:{QueuePort}/{AccountName}");
+
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};";
+        $"DefaultEndpointsProtocol={Scheme};AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={BlobServiceUri};QueueEndpoint={QueueServiceUri};";
 
     public bool HasExited => _process.HasExited;
 
@@ -71,13 +78,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             UseShellExecute = false,
         };
         string[] persistence = start.Location is null ? ["--inMemoryPersistence"] : ["--location", start.Location];
+        string[] tls = start.CertificatePem is { } cert && start.KeyPem is { } key ? ["--cert", cert, "--key", key] : [];
+        string[] oauth = start.OAuth ? ["--oauth", "basic"] : [];
         foreach (var a in new[]
         {
             script, "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }.Concat(persistence))
+        }.Concat(persistence).Concat(tls).Concat(oauth))
         {
             psi.ArgumentList.Add(a);
         }
@@ -106,7 +115,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var launcher = new AzuriteLauncher(process, blobPort, queuePort, workDir);
+        var launcher = new AzuriteLauncher(process, blobPort, queuePort, workDir) { Scheme = start.CertificatePem is null ? "http" : "https" };
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)
         {
@@ -217,5 +226,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
 public sealed class AzuriteException(string message) : Exception(message);
 
-/// <summary>Where Azurite keeps its data (null: in memory) and which ports it listens on (null: free ones).</summary>
-public sealed record AzuriteStartOptions(string? Location = null, int? BlobPort = null, int? QueuePort = null);
+/// <summary>Where Azurite keeps its data (null: in memory) and which ports it listens on (null: free ones). With a
+/// certificate and key (PEM files) it serves HTTPS, and with <see cref="OAuth"/> it accepts bearer tokens as Azure
+/// Storage does ("basic": issuer, audience and expiry are checked, not the signature), so clients can authenticate
+/// with a TokenCredential as they do in Azure.</summary>
+public sealed record AzuriteStartOptions(string? Location = null, int? BlobPort = null, int? QueuePort = null)
+{
+    public string? CertificatePem { get; init; }
+
+    public string? KeyPem { get; init; }
+
+    public bool OAuth { get; init; }
+}
