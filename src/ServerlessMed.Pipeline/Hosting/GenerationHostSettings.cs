@@ -29,15 +29,15 @@ public sealed class GenerationHostSettings : IHostSettings
     public void Load(IConfiguration configuration)
     {
         var settings = new SettingsReader(configuration);
-        var queue = GenerationQueueSettings.Read(settings);
         var cudnn = settings.String(Settings.CudnnConvAlgoSearch)?.ToUpperInvariant() ?? "EXHAUSTIVE";
         if (cudnn is not ("EXHAUSTIVE" or "HEURISTIC" or "DEFAULT"))
         {
             settings.Fail(Settings.CudnnConvAlgoSearch, "must be EXHAUSTIVE, HEURISTIC or DEFAULT");
         }
 
-        // On Service Bus the worker touches only blobs; with the storage queue it needs the queue endpoint too.
-        Storage = StorageSettings.Read(settings, needsQueueService: queue.FullyQualifiedNamespace is null);
+        // On Service Bus the worker touches only blobs; with the storage queue (Azurite) its connection string serves both.
+        Storage = StorageSettings.Read(settings, needsQueueService: false);
+        var queue = GenerationQueueSettings.Read(settings, Storage);
         GenerationQueue = queue;
         Diffusion = ModelSettings.Read(settings, Settings.DiffusionModelId, Settings.DiffusionModelFolder, "diffusion model");
         Onnx = new OnnxSessionOptions

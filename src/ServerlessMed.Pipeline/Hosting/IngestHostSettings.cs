@@ -38,7 +38,7 @@ public sealed class IngestHostSettings : IHostSettings
         }
 
         Storage = StorageSettings.Read(settings, needsQueueService: true);
-        GenerationQueue = GenerationQueueSettings.Read(settings);
+        GenerationQueue = GenerationQueueSettings.Read(settings, Storage);
         Key = TenantKeySettings.Read(settings);
         Encoder = ModelSettings.Read(settings, Settings.EncoderModelId, folderKey: null, "image encoder");
         Problems = settings.Errors;
