@@ -6,6 +6,8 @@ using ServerlessMed.Pipeline.Hosting;
 // worker's managed identity, the diffusion model loaded before the first job, /healthz for Container Apps' probes.
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.WebHost.UseUrls(builder.Configuration["SMED_HEALTH_URL"] ?? "http://0.0.0.0:8080");
+// Probes arrive every few seconds: ASP.NET Core's request lines would drown the worker's own.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // SIGTERM: the worker stops taking messages and abandons the running one within this grace (Container Apps sends
 // SIGTERM and waits terminationGracePeriodSeconds before SIGKILL; see infra/).
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(int.TryParse(builder.Configuration["SMED_SHUTDOWN_SECONDS"], out var s) ? s : 25));
