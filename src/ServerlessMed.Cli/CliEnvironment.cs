@@ -30,6 +30,15 @@ internal static class CliEnvironment
     public static TenantKey Key(string? keyFile) =>
         TenantKey.LoadOrCreate(keyFile, createIfMissing: true, notice: m => Console.Error.WriteLine("smed: " + m));
 
+    /// <summary>The key file a host should read (the option, else $SMED_KEY_FILE, else the default), made to exist the
+    /// way <see cref="Key"/> does: hosts read a key file, they never create one.</summary>
+    public static string KeyPath(string? keyFile)
+    {
+        var path = keyFile ?? (Environment.GetEnvironmentVariable("SMED_KEY_FILE") is { Length: > 0 } env ? env : TenantKey.DefaultPath);
+        _ = Key(path);
+        return Path.GetFullPath(path);
+    }
+
     public static DeidPolicy Policy(string? path) => path is null ? DeidPolicy.Default : DeidPolicy.Load(path);
 
     public static ILoggerFactory Logging(bool verbose) => LoggerFactory.Create(b =>

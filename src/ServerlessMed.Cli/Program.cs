@@ -27,3 +27,13 @@ catch (Exception e) when (e is ServerlessMed.Deid.DeidPolicyException or Invalid
     Console.Error.WriteLine($"smed: {e.Message.Split('\n')[0]}");
     return 2;
 }
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    // Host settings (smed run reads the same ones as the Azure hosts): one line per wrong or missing setting.
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine($"smed: {failure}");
+    }
+
+    return 2;
+}

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessMed.Deid;
 using ServerlessMed.Inference.Diffusion;
 using ServerlessMed.Inference.Encoders;
@@ -11,24 +14,28 @@ using ServerlessMed.Pipeline.Storage;
 
 namespace ServerlessMed.Pipeline;
 
-/// <summary>Everything a host needs, wired from options: storage, queues, the stages and their processors.
-/// The CLI, the Functions handler and the GPU worker each build one and call the parts they run.</summary>
+/// <summary>Both stages in one process, with the local event source (a blob listing standing in for Event Grid):
+/// what <c>smed run</c>, <c>smed demo</c>, the benches and the Azurite tests run. <see cref="FromSettingsAsync"/> builds it
+/// from the same settings and runtimes as the Azure hosts; <see cref="Create"/> from model folders and a key, for tests.</summary>
 public sealed class PipelineHost : IDisposable
 {
-    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, DiffusionModel? diffusion, ILogger logger, StageMetrics metrics, Deidentifier deidentifier, IJobQueue? generationQueue, EncoderBatchingOptions batching)
+    private readonly IAsyncDisposable? _owner;
+
+    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, IngestStage ingest, IJobQueue generationQueue, GenerationStage? generation, DiffusionModel? diffusion, StageMetrics metrics, TenantStorageOptions processing, ILogger logger, IAsyncDisposable? owner)
     {
         Storage = storage;
         Policy = policy;
         Encoder = encoder;
         Diffusion = diffusion;
         Metrics = metrics;
+        _owner = owner;
         IngestQueue = new StorageJobQueue(storage.Queue(storage.Options.IngestQueue), storage.Queue(storage.Options.IngestQueue + "-poison"));
-        GenerationQueue = generationQueue ?? new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
+        GenerationQueue = generationQueue;
         EventSource = new LocalEventSource(storage, IngestQueue);
-        Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics, batching);
-        Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
-        IngestProcessor = StageProcessors.Ingest(Ingest, IngestQueue, storage.Options, logger);
-        GenerationProcessor = Generation is null ? null : StageProcessors.Generation(Generation, GenerationQueue, storage.Options, logger);
+        Ingest = ingest;
+        Generation = generation;
+        IngestProcessor = StageProcessors.Ingest(Ingest, IngestQueue, processing, logger);
+        GenerationProcessor = Generation is null ? null : StageProcessors.Generation(Generation, GenerationQueue, processing, logger);
     }
 
     public TenantStorage Storage { get; }
@@ -60,8 +67,47 @@ public sealed class PipelineHost : IDisposable
         var factory = new OnnxSessionFactory(options.Onnx, m => logger.LogWarning("{Message}", m));
         var encoder = options.EncoderFolder is { } ef ? new ImageEncoder(ef, factory) : null;
         var diffusion = options.DiffusionFolder is { } df ? new DiffusionModel(df, factory) : null;
-        var deid = new Deidentifier(options.Key, options.Policy);
-        return new PipelineHost(new TenantStorage(options.Storage), options.Policy, encoder, diffusion, logger, new StageMetrics(), deid, options.GenerationQueue, options.EncoderBatching);
+        var storage = new TenantStorage(options.Storage);
+        var metrics = new StageMetrics();
+        var generationQueue = options.GenerationQueue ?? new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
+        var ingest = new IngestStage(storage, new Deidentifier(options.Key, options.Policy), encoder, options.Policy, generationQueue, logger, metrics, options.EncoderBatching);
+        var generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
+        return new PipelineHost(storage, options.Policy, encoder, ingest, generationQueue, generation, diffusion, metrics, storage.Options, logger, owner: null);
+    }
+
+    /// <summary>Builds both stages from host settings (<see cref="Settings"/>: TenantStorage, SMED_KEY_FILE or KeyVault,
+    /// SMED_POLICY, SMED_ENCODER_MODEL_ID, SMED_DIFFUSION_MODEL_ID, ...) through the same registrations and runtimes as
+    /// the Functions app and the GPU worker; models come from the tenant's models container.</summary>
+    /// <param name="generation">Run the generation stage too (needs the diffusion model's settings).</param>
+    /// <param name="processing">Lease, deliveries and concurrency of the local queue pumps (default: the storage defaults).</param>
+    /// <exception cref="OptionsValidationException">A setting is missing or wrong (each named).</exception>
+    public static async Task<PipelineHost> FromSettingsAsync(IConfiguration configuration, ILoggerFactory loggers, bool generation, TenantStorageOptions? processing = null, CancellationToken cancellationToken = default)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(loggers);
+        services.AddServerlessMedIngest(configuration);
+        if (generation)
+        {
+            services.AddServerlessMedGeneration(configuration);
+        }
+
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            var ingest = provider.GetRequiredService<IngestRuntime>();
+            var stage = await ingest.StageAsync(cancellationToken).ConfigureAwait(false);
+            var service = generation
+                ? await provider.GetRequiredService<GenerationRuntime>().StartAsync(cancellationToken).ConfigureAwait(false)
+                : null;
+            var logger = loggers.CreateLogger("ServerlessMed.Pipeline");
+            return new PipelineHost(ingest.Storage, ingest.Policy, ingest.Encoder, stage, ingest.GenerationQueue, service?.Stage, service?.Model, ingest.Metrics, processing ?? ingest.Storage.Options, logger, provider);
+        }
+        catch
+        {
+            await provider.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Runs the local event source and both stages until nothing is left to do: no uploads, empty queues.</summary>
@@ -101,6 +147,13 @@ public sealed class PipelineHost : IDisposable
 
     public void Dispose()
     {
+        if (_owner is not null)
+        {
+            // The runtimes own the stage, the models and the queue clients.
+            _owner.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return;
+        }
+
         Ingest.Dispose();
         Encoder?.Dispose();
         Diffusion?.Dispose();

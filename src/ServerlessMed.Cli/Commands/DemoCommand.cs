@@ -71,20 +71,18 @@ internal static class DemoCommand
                 }
 
                 using var logging = CliEnvironment.Logging(parse.GetValue(verbose));
-                var storageOptions = new TenantStorageOptions { ConnectionString = connectionString };
-                using var host = PipelineHost.Create(new PipelineHostOptions
-                {
-                    Storage = storageOptions,
-                    Key = CliEnvironment.Key(parse.GetValue(keyFile)),
-                    Policy = CliEnvironment.Policy(parse.GetValue(policy)),
-                    EncoderFolder = encoderDir,
-                    DiffusionFolder = diffusionDir,
-                }, logging.CreateLogger("smed"));
+                // The same settings, registrations and runtimes as the Functions app and the GPU worker; the test
+                // models are published to Azurite's models container and loaded from there, as a tenant's would be.
+                using var host = await LocalPipeline.StartAsync(connectionString, CliEnvironment.KeyPath(parse.GetValue(keyFile)), parse.GetValue(policy), modelsRoot, generation: true, processing: null, logging, ct);
                 return await RunAsync(host, files, parse.GetValue(output)!, ct);
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Deid.DeidPolicyException or InvalidDataException or FileNotFoundException)
             {
                 return CliEnvironment.Fail("demo", e.Message.Split('\n')[0]);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                return CliEnvironment.Fail("demo", string.Join("; ", e.Failures));
             }
             finally
             {

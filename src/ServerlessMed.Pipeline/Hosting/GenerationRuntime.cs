@@ -16,9 +16,10 @@ public sealed class GenerationRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly AsyncInitializer<GenerationService> _service;
 
-    public GenerationRuntime(IOptions<GenerationHostSettings> settings, AzureClients clients, ILoggerFactory loggers)
+    public GenerationRuntime(IOptions<GenerationHostSettings> settings, AzureClients clients, StageMetrics metrics, ILoggerFactory loggers)
     {
         _settings = settings.Value;
+        Metrics = metrics;
         _logger = loggers.CreateLogger("ServerlessMed.Generation");
         Storage = clients.Storage(_settings.Storage);
         GenerationQueue = clients.GenerationQueue(_settings.GenerationQueue, Storage);
@@ -29,7 +30,7 @@ public sealed class GenerationRuntime : IAsyncDisposable
 
     public IJobQueue GenerationQueue { get; }
 
-    public StageMetrics Metrics { get; } = new();
+    public StageMetrics Metrics { get; }
 
     /// <summary>The running service once started, else null.</summary>
     public GenerationService? Service => _service.ValueOrNull;

@@ -33,6 +33,8 @@ public static class HostingServiceCollectionExtensions
         where T : class, IHostSettings
     {
         services.AddAzureClientsCore();
+        // One set of counters per process: smed run hosts both stages and reports them together.
+        services.TryAddSingleton<Stages.StageMetrics>();
         services.TryAddSingleton<IAzureCredentialFactory, ConfiguredCredentialFactory>();
         services.AddOptions<AzureClientDefaults>();
         services.TryAddSingleton(sp => new AzureClients(configuration, sp.GetRequiredService<IAzureCredentialFactory>(), sp.GetRequiredService<IOptions<AzureClientDefaults>>()));

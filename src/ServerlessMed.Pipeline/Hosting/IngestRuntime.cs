@@ -21,9 +21,10 @@ public sealed class IngestRuntime : IAsyncDisposable
     private readonly AsyncInitializer<IngestStage> _stage;
     private ImageEncoder? _encoder;
 
-    public IngestRuntime(IOptions<IngestHostSettings> settings, AzureClients clients, ILoggerFactory loggers)
+    public IngestRuntime(IOptions<IngestHostSettings> settings, AzureClients clients, StageMetrics metrics, ILoggerFactory loggers)
     {
         _settings = settings.Value;
+        Metrics = metrics;
         _logger = loggers.CreateLogger("ServerlessMed.Ingest");
         Storage = clients.Storage(_settings.Storage);
         GenerationQueue = clients.GenerationQueue(_settings.GenerationQueue, Storage);
@@ -35,7 +36,12 @@ public sealed class IngestRuntime : IAsyncDisposable
 
     public IJobQueue GenerationQueue { get; }
 
-    public StageMetrics Metrics { get; } = new();
+    public StageMetrics Metrics { get; }
+
+    public DeidPolicy Policy => _settings.Policy;
+
+    /// <summary>The encoder, once the stage was created.</summary>
+    public ImageEncoder? Encoder => _encoder;
 
     public Task<IngestStage> StageAsync(CancellationToken cancellationToken = default) => _stage.GetAsync(cancellationToken);
 
