@@ -62,6 +62,22 @@ public sealed class AzuriteLauncher : IAsyncDisposable
     /// stop and a start on the same ports is a storage outage, not a new account), otherwise it lives in memory.</summary>
     public static async Task<AzuriteLauncher> StartAsync(string searchFrom, AzuriteStartOptions start, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        // A free port is only free until someone takes it: with many test projects starting Azurites at once, another
+        // process can bind it between our check and Azurite's listen. Then try other free ports (unless ports were given).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(searchFrom, start, timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AzuriteException e) when (attempt < 5 && start.BlobPort is null && start.QueuePort is null && e.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<AzuriteLauncher> StartOnceAsync(string searchFrom, AzuriteStartOptions start, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         var script = FindAzurite(searchFrom) ?? FindAzurite(AppContext.BaseDirectory)
             ?? throw new AzuriteException("Azurite is not installed in this repository: run `npm ci` in the repository root (scripts/demo.sh and scripts/test.sh do)");
         var blobPort = start.BlobPort ?? FreePort();
@@ -129,7 +145,8 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
                 var code = process.ExitCode;
                 await launcher.DisposeAsync().ConfigureAwait(false);
-                throw new AzuriteException($"Azurite exited at start (code {code}){(err.Length > 0 ? ": " + err.Split('\n')[0] : string.Empty)}");
+                var detail = err.Contains("EADDRINUSE", StringComparison.Ordinal) ? ": a port was taken meanwhile (EADDRINUSE)" : err.Length > 0 ? ": " + err.Split('\n')[0] : string.Empty;
+                throw new AzuriteException($"Azurite exited at start (code {code}){detail}");
             }
 
             if (await CanConnect(blobPort).ConfigureAwait(false) && await CanConnect(queuePort).ConfigureAwait(false))
