@@ -322,12 +322,24 @@ internal sealed class DicomParser
             return (vr, _src.ReadUInt16(bigEndian));
         }
 
+        // Two printable characters are a VR field that names no VR (two spaces, "XX"): say so, rather than read them
+        // as part of an implicit length that then looks impossible.
+        if (b0 is >= 0x20 and <= 0x7E && b1 is >= 0x20 and <= 0x7E)
+        {
+            throw Error($"invalid VR bytes 0x{b0:X2} 0x{b1:X2} (not a value representation)", offset, tag);
+        }
+
         // Not a VR: an element written in implicit VR inside an explicit dataset (seen from some writers).
         // The 4 bytes are then its 32-bit length.
-        _warnings.Add($"element {tag} at offset {offset} has no valid explicit VR; read as implicit VR");
         uint length = bigEndian
             ? (uint)((b0 << 24) | (b1 << 16)) | _src.ReadUInt16(true)
             : b0 | ((uint)b1 << 8) | ((uint)_src.ReadUInt16(false) << 16);
+        if (length != UndefinedLength && length > _src.Remaining)
+        {
+            throw Error($"invalid VR bytes 0x{b0:X2} 0x{b1:X2} (not a value representation, nor the start of an implicit VR length)", offset, tag);
+        }
+
+        _warnings.Add($"element {tag} at offset {offset} has no valid explicit VR; read as implicit VR");
         return (ImplicitVR(tag), length);
     }
 
