@@ -23,12 +23,12 @@ public sealed class UnEncodedAttributeTests
     public void An_instance_whose_UIDs_and_names_are_UN_is_deidentified_not_quarantined()
     {
         var ds = new DicomDataset();
-        ds.AddOrUpdate(UN(DicomTag.SOPClassUID, "1.2.840.10008.5.1.4.1.1.7"));
-        ds.AddOrUpdate(UN(DicomTag.SOPInstanceUID, SopInstance));
-        ds.AddOrUpdate(UN(DicomTag.PatientName, "Doe^Johnathan"));
-        ds.AddOrUpdate(UN(DicomTag.PatientID, "MRN-4417-22"));
-        ds.AddOrUpdate(UN(DicomTag.StudyInstanceUID, Study));
-        ds.AddOrUpdate(UN(DicomTag.SeriesInstanceUID, Series));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.SOPClassUID, "1.2.840.10008.5.1.4.1.1.7"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.SOPInstanceUID, SopInstance));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.PatientName, "Doe^Johnathan"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.PatientID, "MRN-4417-22"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.StudyInstanceUID, Study));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.SeriesInstanceUID, Series));
         var (output, bytes) = RunBatch(ds);
 
         var mapper = new KeyedMapper(Key, DeidPolicy.Default);
@@ -47,7 +47,7 @@ public sealed class UnEncodedAttributeTests
     {
         var ds = Instance();
         var references = Enumerable.Range(1, items).Select(i => $"{Series}.{i}").ToArray();
-        ds.AddOrUpdate(new DicomElement(DicomTag.ReferencedImageSequence, DicomVR.UN, DicomBuffer.FromBytes(Items([.. references.Select(ReferencedImageWithIdentifiers)]))));
+        ds.AddOrUpdate(UnEncoded.Sequence(DicomTag.ReferencedImageSequence, [.. references.Select(ReferencedImageWithIdentifiers)]));
         var (output, bytes) = RunBatch(ds);
 
         var sq = Assert.IsType<DicomSequence>(output[DicomTag.ReferencedImageSequence]);
@@ -107,25 +107,6 @@ public sealed class UnEncodedAttributeTests
         item.AddOrUpdate(DicomTag.InstitutionAddress, DicomVR.ST, "159 Westphall Road, Boston; tel 555-0147");
         item.AddOrUpdate(DicomTag.OperatorsName, DicomVR.PN, "Ehrlich^Victor");
         return item;
-    }
-
-    private static DicomElement UN(DicomTag tag, string text) =>
-        new(tag, DicomVR.UN, DicomBuffer.FromBytes(Encoding.ASCII.GetBytes(text.Length % 2 == 0 ? text : text + (tag.DictionaryEntry.DefaultVR == DicomVR.UI ? "\0" : " "))));
-
-    /// <summary>Items of defined length, their content in implicit VR little endian: what a UN sequence holds.</summary>
-    private static byte[] Items(params DicomDataset[] items)
-    {
-        using var ms = new MemoryStream();
-        foreach (var item in items)
-        {
-            using var content = new MemoryStream();
-            new DicomWriter(content, DicomWriteOptions.Default).WriteDataset(item, DicomTransferSyntax.ImplicitVRLittleEndian);
-            ms.Write([0xFE, 0xFF, 0x00, 0xE0]);
-            ms.Write(BitConverter.GetBytes((uint)content.Length));
-            content.WriteTo(ms);
-        }
-
-        return ms.ToArray();
     }
 
     /// <summary>The instance through a one-worker <see cref="DeidBatch"/>: it must be written, not quarantined.</summary>

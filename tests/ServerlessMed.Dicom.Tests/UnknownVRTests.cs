@@ -23,12 +23,12 @@ public sealed class UnknownVRTests
     public void Public_attributes_and_private_creators_encoded_as_UN_take_their_dictionary_VR(string ts, int threshold)
     {
         var ds = new DicomDataset();
-        ds.AddOrUpdate(UN(DicomTag.SOPClassUID, "1.2.840.10008.5.1.4.1.1.7"));
-        ds.AddOrUpdate(UN(DicomTag.SOPInstanceUID, "1.2.826.0.1.3680043.9.7433.1.1"));
-        ds.AddOrUpdate(UN(DicomTag.PatientName, "Doe^John"));
-        ds.AddOrUpdate(UN(DicomTag.Rows, [0x00, 0x02]));
-        ds.AddOrUpdate(UN(new DicomTag(0x0009, 0x0010), "ACME 1.0"));
-        ds.AddOrUpdate(UN(new DicomTag(0x0009, 0x1001), "private"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.SOPClassUID, "1.2.840.10008.5.1.4.1.1.7"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.SOPInstanceUID, "1.2.826.0.1.3680043.9.7433.1.1"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.PatientName, "Doe^John"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.Rows, [0x00, 0x02]));
+        ds.AddOrUpdate(UnEncoded.Element(new DicomTag(0x0009, 0x0010), "ACME 1.0"));
+        ds.AddOrUpdate(UnEncoded.Element(new DicomTag(0x0009, 0x1001), "private"));
         var read = RoundTrip(ds, ts, threshold, out _);
 
         Assert.Equal(DicomVR.UI, read[DicomTag.SOPClassUID]!.ValueRepresentation);
@@ -49,7 +49,7 @@ public sealed class UnknownVRTests
     {
         var ds = new DicomDataset();
         ds.AddOrUpdate(DicomTag.SOPInstanceUID, "1.2.3.4");
-        ds.AddOrUpdate(UN(DicomTag.ReferencedImageSequence, Items(ReferencedImage("1.2.3.4.5"), ReferencedImage("1.2.3.4.6", withCode: true))));
+        ds.AddOrUpdate(UnEncoded.Sequence(DicomTag.ReferencedImageSequence, ReferencedImage("1.2.3.4.5"), ReferencedImage("1.2.3.4.6", withCode: true)));
         ds.AddOrUpdate(DicomTag.StudyInstanceUID, "1.2.3.9"); // after the sequence: the reader must stand right after it
         var read = RoundTrip(ds, ts, threshold, out var file);
 
@@ -86,15 +86,15 @@ public sealed class UnknownVRTests
     {
         var ds = new DicomDataset();
         ds.AddOrUpdate(DicomTag.SOPInstanceUID, "1.2.3.4");
-        ds.AddOrUpdate(UN(DicomTag.ReferencedImageSequence, Encoding.ASCII.GetBytes("Doe^John is not an item at all!!")));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.ReferencedImageSequence, Encoding.ASCII.GetBytes("Doe^John is not an item at all!!")));
         // Starts as an item, but its one element claims more than the item holds: parsed part-way, then abandoned.
         var overrun = new List<byte>();
         overrun.AddRange([0xFE, 0xFF, 0x00, 0xE0, 16, 0, 0, 0]);
         overrun.AddRange([0x10, 0x00, 0x10, 0x00, 40, 0, 0, 0]);
         overrun.AddRange(Encoding.ASCII.GetBytes("Roe^Jane"));
-        ds.AddOrUpdate(UN(DicomTag.OtherPatientIDsSequence, [.. overrun]));
-        ds.AddOrUpdate(UN(DicomTag.PhysicalDeltaX, [1, 2, 3, 4, 5, 6])); // FD: not a whole number of 8-byte values
-        ds.AddOrUpdate(UN(DicomTag.InstitutionName, "Saint\u0001Mary"));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.OtherPatientIDsSequence, [.. overrun]));
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.PhysicalDeltaX, [1, 2, 3, 4, 5, 6])); // FD: not a whole number of 8-byte values
+        ds.AddOrUpdate(UnEncoded.Element(DicomTag.InstitutionName, "Saint\u0001Mary"));
         ds.AddOrUpdate(DicomTag.StudyInstanceUID, "1.2.3.9");
         var read = RoundTrip(ds, ts, threshold, out var file);
 
@@ -123,35 +123,13 @@ public sealed class UnknownVRTests
         item.AddOrUpdate(new DicomTag(0x0009, 0x0010), DicomVR.LO, "ACME 1.0");
         item.AddOrUpdate(new DicomSequence(new DicomTag(0x0009, 0x1001), [inner.Clone()]));
         var ds = new DicomDataset();
-        ds.AddOrUpdate(UN(DicomTag.ReferencedImageSequence, Items(item)));
+        ds.AddOrUpdate(UnEncoded.Sequence(DicomTag.ReferencedImageSequence, item));
         var read = RoundTrip(ds, DicomTransferSyntax.ExplicitVRLittleEndian.Uid, 64 * 1024, out _);
         var sq = Assert.IsType<DicomSequence>(read[DicomTag.ReferencedImageSequence]);
         var region = Assert.IsType<DicomSequence>(sq.Items.Single()[DicomTag.AnatomicRegionSequence]);
         Assert.Equal("T-D0050", region.Items.Single().GetString(DicomTag.CodeValue));
         var priv = Assert.IsType<DicomSequence>(sq.Items.Single()[new DicomTag(0x0009, 0x1001)]);
         Assert.Single(priv.Items);
-    }
-
-    /// <summary>Text as UN, padded as a writer that knew the VR would (NUL for UI, space otherwise).</summary>
-    internal static DicomElement UN(DicomTag tag, string text) =>
-        UN(tag, Encoding.ASCII.GetBytes(text.Length % 2 == 0 ? text : text + (tag.DictionaryEntry.DefaultVR == DicomVR.UI ? "\0" : " ")));
-
-    internal static DicomElement UN(DicomTag tag, byte[] bytes) => new(tag, DicomVR.UN, DicomBuffer.FromBytes(bytes));
-
-    /// <summary>Items of defined length, their content in implicit VR little endian: what a UN sequence holds.</summary>
-    internal static byte[] Items(params DicomDataset[] items)
-    {
-        using var ms = new MemoryStream();
-        foreach (var item in items)
-        {
-            using var content = new MemoryStream();
-            new DicomWriter(content, DicomWriteOptions.Default).WriteDataset(item, DicomTransferSyntax.ImplicitVRLittleEndian);
-            ms.Write([0xFE, 0xFF, 0x00, 0xE0]);
-            ms.Write(BitConverter.GetBytes((uint)content.Length));
-            content.WriteTo(ms);
-        }
-
-        return ms.ToArray();
     }
 
     private static DicomDataset ReferencedImage(string uid, bool withCode = false)
