@@ -101,7 +101,13 @@ public sealed class Deidentifier
             }
 
             string action;
-            if (_remove.Contains(tag.Value))
+            if (item is DicomElement { IsUndecodable: true })
+            {
+                // Encoded as UN and not readable with its dictionary VR (the reader decodes every UN value it can):
+                // opaque bytes are never copied, whatever the profile or the policy's keep list says.
+                action = "X";
+            }
+            else if (_remove.Contains(tag.Value))
             {
                 action = "X";
             }

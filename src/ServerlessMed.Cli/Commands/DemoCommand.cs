@@ -18,7 +18,7 @@ internal static class DemoCommand
         var input = new Option<DirectoryInfo?>("--input") { Description = "folder of DICOM files (or zips) to upload (default: a sample of ../shared/corpus)" };
         var sample = new Option<int>("--sample") { Description = "how many corpus images in the default sample", DefaultValueFactory = _ => 16 };
         var connection = new Option<string?>("--connection-string") { Description = "storage connection string (default: $SMED_STORAGE, else a private Azurite started from node_modules)" };
-        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file (default: $SMED_KEY_FILE, else .smed/tenant.key, created if missing)" };
+        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file, which must exist (default: $SMED_KEY_FILE, which must exist too, else .smed/tenant.key, created if missing)" };
         var policy = new Option<string?>("--policy") { Description = "tenant policy JSON (see policy/schema.json)" };
         var models = new Option<string?>("--models") { Description = "models folder (default: $SMED_MODELS, else models/ from scripts/make-test-models.py)" };
         var output = new Option<DirectoryInfo>("--output") { Description = "where the report goes", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "demo")) };

@@ -112,7 +112,7 @@ internal static class StorageCommands
     public static Command Run()
     {
         var connection = ConnectionOption();
-        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file (default: $SMED_KEY_FILE, else .smed/tenant.key)" };
+        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file, which must exist (default: $SMED_KEY_FILE, which must exist too, else .smed/tenant.key, created if missing)" };
         var policy = new Option<string?>("--policy") { Description = "tenant policy JSON" };
         var models = new Option<string?>("--models") { Description = "test models folder, published to the models container when $SMED_ENCODER_MODEL_ID / $SMED_DIFFUSION_MODEL_ID are not set (default: $SMED_MODELS, else models/)" };
         var once = new Option<bool>("--once") { Description = "stop when idle instead of polling forever" };
