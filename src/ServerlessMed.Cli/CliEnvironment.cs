@@ -39,9 +39,8 @@ internal static class CliEnvironment
     /// way <see cref="Key"/> does: hosts read a key file, they never create one.</summary>
     public static string KeyPath(string? keyFile)
     {
-        var path = keyFile ?? (Environment.GetEnvironmentVariable("SMED_KEY_FILE") is { Length: > 0 } env ? env : TenantKey.DefaultPath);
-        _ = Key(path);
-        return Path.GetFullPath(path);
+        _ = Key(keyFile);
+        return Path.GetFullPath(keyFile ?? (Environment.GetEnvironmentVariable("SMED_KEY_FILE") is { Length: > 0 } env ? env : TenantKey.DefaultPath));
     }
 
     public static DeidPolicy Policy(string? path) => path is null ? DeidPolicy.Default : DeidPolicy.Load(path);
