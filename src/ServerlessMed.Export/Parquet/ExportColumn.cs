@@ -141,23 +141,25 @@ public sealed class EmbeddingColumn(string name, string description, int dimensi
 {
     public int Dimensions { get; } = dimensions;
 
-    public override IArrowType Type => new FixedSizeListType(new Field("item", FloatType.Default, false), Dimensions);
+    public override IArrowType Type => new FixedSizeListType(FloatType.Default, Dimensions);
 
     public override IArrowArray Build(IReadOnlyList<ExportRow> rows)
     {
-        var values = new float[rows.Count * Dimensions];
-        for (var i = 0; i < rows.Count; i++)
+        // Through the builder: its buffers are native Arrow memory, which the C data interface hands to Parquet.
+        var b = new FixedSizeListArray.Builder(FloatType.Default, Dimensions);
+        var values = (FloatArray.Builder)b.ValueBuilder;
+        values.Reserve(rows.Count * Dimensions);
+        foreach (var r in rows)
         {
-            if (rows[i].Embedding.Length != Dimensions)
+            if (r.Embedding.Length != Dimensions)
             {
-                throw new InvalidDataException($"embedding of {rows[i].SopUid} frame {rows[i].Frame} has {rows[i].Embedding.Length} values, the model's others {Dimensions}");
+                throw new InvalidDataException($"embedding of {r.SopUid} frame {r.Frame} has {r.Embedding.Length} values, the model's others {Dimensions}");
             }
 
-            rows[i].Embedding.CopyTo(values, i * Dimensions);
+            b.Append();
+            values.Append(r.Embedding.AsSpan());
         }
 
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        var floats = new FloatArray(new ArrowBuffer(bytes), ArrowBuffer.Empty, values.Length, 0, 0);
-        return new FixedSizeListArray(Type, rows.Count, floats, ArrowBuffer.Empty, 0, 0);
+        return b.Build();
     }
 }
