@@ -149,8 +149,11 @@ public sealed class IdentifierFingerprints
     {
         var words = new List<string>();
         var current = new StringBuilder();
-        foreach (var c in text.Normalize(NormalizationForm.FormKC))
+        foreach (var raw in text)
         {
+            // Full-width forms (U+FF01..U+FF5E, common in CJK text) are the ASCII letters and digits; Unicode
+            // normalisation is not available under invariant globalisation, so they are folded here.
+            var c = raw is >= '\uFF01' and <= '\uFF5E' ? (char)(raw - 0xFEE0) : raw;
             if (char.IsLetterOrDigit(c))
             {
                 current.Append(char.ToLowerInvariant(c));
