@@ -11,6 +11,7 @@ param functionsPackageUrl = 'https://imglabreleases.blob.core.windows.net/releas
 param uploadRetentionDays = 7
 param quarantineRetentionDays = 60
 param maxDeliveryCount = 3
+param enableSearchService = true
 param tags = {
   owner: 'ml-platform'
   environment: 'research'
