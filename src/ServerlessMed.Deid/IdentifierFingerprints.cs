@@ -132,7 +132,7 @@ public sealed class IdentifierFingerprints
                     CollectUids(child, forms);
                 }
             }
-            else if (item.ValueRepresentation == DicomVR.UI && ds.TryGetStrings(item.Tag, out var uids))
+            else if (item.ValueRepresentation == DicomVR.UI && IsReplacedUid(item.Tag) && ds.TryGetStrings(item.Tag, out var uids))
             {
                 foreach (var uid in uids.Select(u => u.Trim('\0', ' ')))
                 {
@@ -144,6 +144,11 @@ public sealed class IdentifierFingerprints
             }
         }
     }
+
+    /// <summary>A UID the profile replaces (action U): an instance's own identity. Class and syntax UIDs (SOP class,
+    /// transfer syntax, coding schemes, also the ones our registry does not know) identify nobody and are kept.</summary>
+    private static bool IsReplacedUid(DicomTag tag) =>
+        ConfidentialityProfile.Standard.Find(tag) is { } row && row.BasicAction.Contains('U', StringComparison.Ordinal);
 
     private static List<string> Words(string text)
     {

@@ -20,7 +20,8 @@ public sealed class IdentifierFingerprintTests
         ds.AddOrUpdate(DicomTag.InstitutionName, "St Brigid Infirmary");
         ds.AddOrUpdate(DicomTag.ReferringPhysicianName, "Okonkwo^Chidi");
         ds.AddOrUpdate(DicomTag.StudyInstanceUID, "1.2.826.0.1.3680043.8.498.1234567");
-        ds.AddOrUpdate(DicomTag.SOPClassUID, "1.2.840.10008.5.1.4.1.1.2");
+        ds.AddOrUpdate(DicomTag.SOPClassUID, "1.2.826.0.1.3680043.9.7777.1"); // a private SOP class: in no registry
+        ds.AddOrUpdate(DicomTag.TransferSyntaxUID, "1.2.840.10008.1.2.1");
         var item = new DicomDataset();
         item.AddOrUpdate(DicomTag.ReferencedSOPInstanceUID, "1.2.826.0.1.3680043.8.498.7654321");
         ds.AddOrUpdate(new DicomSequence(DicomTag.ReferencedImageSequence, [item]));
@@ -54,6 +55,7 @@ public sealed class IdentifierFingerprintTests
     [InlineData("CT CHEST W/O CONTRAST")]
     [InlineData("a ct scan of the chest, high detail")]
     [InlineData("1.2.840.10008.5.1.4.1.1.2")] // a registry UID (SOP class) identifies nobody
+    [InlineData("1.2.826.0.1.3680043.9.7777.1")] // nor does a class UID outside the registry (the profile keeps it)
     [InlineData("2.25.101955618329513845296870043167218473955")]
     [InlineData("dpm++2m-karras")]
     [InlineData("")]

@@ -72,15 +72,16 @@ internal static class DemoCommand
 
                 using var logging = CliEnvironment.Logging(parse.GetValue(verbose));
                 var storageOptions = new TenantStorageOptions { ConnectionString = connectionString };
+                var key = CliEnvironment.Key(parse.GetValue(keyFile));
                 using var host = PipelineHost.Create(new PipelineHostOptions
                 {
                     Storage = storageOptions,
-                    Key = CliEnvironment.Key(parse.GetValue(keyFile)),
+                    Key = key,
                     Policy = CliEnvironment.Policy(parse.GetValue(policy)),
                     EncoderFolder = encoderDir,
                     DiffusionFolder = diffusionDir,
                 }, logging.CreateLogger("smed"));
-                return await RunAsync(host, files, parse.GetValue(output)!, ct);
+                return await RunAsync(host, key, logging.CreateLogger("smed"), files, parse.GetValue(output)!, ct);
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Deid.DeidPolicyException or InvalidDataException or FileNotFoundException)
             {
@@ -97,7 +98,7 @@ internal static class DemoCommand
         return cmd;
     }
 
-    private static async Task<int> RunAsync(PipelineHost host, IReadOnlyList<(string Path, string BlobName)> files, DirectoryInfo output, CancellationToken ct)
+    private static async Task<int> RunAsync(PipelineHost host, Deid.TenantKey key, Microsoft.Extensions.Logging.ILogger logger, IReadOnlyList<(string Path, string BlobName)> files, DirectoryInfo output, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
         await host.Storage.EnsureCreatedAsync(ct);
@@ -124,7 +125,11 @@ internal static class DemoCommand
         }
 
         var inventory = await StorageInventory.ReadAsync(host.Storage, ct);
-        var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct);
+        // What the pipeline made, used: the training-set export and, for three studies, their nearest neighbours.
+        var export = await new Export.TrainingSetExporter(host.Storage, key).ExportAsync(new Export.TrainingSetExportOptions { OutputFolder = Path.Combine(output.FullName, "dataset"), Tenant = "demo" }, ct);
+        var similar = await Search.Report.SimilarStudiesReport.WriteAsync(host.Storage, output.FullName, "dataset/README.md", logger, cancellationToken: ct);
+        var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct, similar);
+        Console.WriteLine($"dataset: {export.Rows} row(s), card {Path.GetRelativePath(Directory.GetCurrentDirectory(), export.CardPath)}{(export.Withheld.Count > 0 ? $", {export.Withheld.Count} column(s) withheld by the leak gate" : string.Empty)}");
         var m = host.Metrics;
         var deidCount = inventory.ProcessedUploads;
         var quarantined = inventory.QuarantinedUploads;
@@ -195,7 +200,7 @@ internal static class DemoCommand
 /// <summary>out/demo/index.html: each request's de-identified source preview next to its generated images.</summary>
 internal static class DemoReport
 {
-    public static async Task<string> WriteAsync(TenantStorage storage, StorageInventory inventory, string folder, CancellationToken ct)
+    public static async Task<string> WriteAsync(TenantStorage storage, StorageInventory inventory, string folder, CancellationToken ct, string? extraHtml = null)
     {
         Directory.CreateDirectory(folder);
         var images = Path.Combine(folder, "images");
@@ -236,6 +241,7 @@ internal static class DemoReport
             html.AppendLine("</ul>");
         }
 
+        html.AppendLine(extraHtml);
         html.AppendLine("</body></html>");
         var path = Path.Combine(folder, "index.html");
         await File.WriteAllTextAsync(path, html.ToString(), ct);
