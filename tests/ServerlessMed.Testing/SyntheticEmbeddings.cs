@@ -58,6 +58,8 @@ public sealed class SyntheticEmbeddings(TenantStorage storage, string model = "s
         var meta = JsonSerializer.Serialize(new { model = model[..model.LastIndexOf("-v", StringComparison.Ordinal)], version = model[(model.LastIndexOf("-v", StringComparison.Ordinal) + 2)..], output = "embedding", shape = new[] { frames, dimensions }, dtype = "float32", modelSha256 = new string('a', 64), frames, studyInstanceUid = study, seriesInstanceUid = series, sopInstanceUid = sop, provider = "CPU" });
         await storage.WriteOnceAsync(storage.Options.Embeddings, StorageLayout.Embedding(model, study, series, sop, "npy"), BinaryData.FromBytes(NpyWriter.Float32(values, [frames, dimensions])), "application/octet-stream", ct);
         await storage.WriteOnceAsync(storage.Options.Embeddings, StorageLayout.Embedding(model, study, series, sop, "json"), BinaryData.FromString(meta), "application/json", ct);
+        // Synthetic instances had no original identifiers: an empty fingerprint record, as ingest writes one for every instance.
+        await storage.WriteOnceAsync(storage.Options.Audit, StorageLayout.IdentifierFingerprints(study, sop), BinaryData.FromString("{\"version\":1,\"fingerprints\":[]}"), "application/json", ct);
         Written.Add((study, series, sop, perFrame));
         return (study, series, sop);
     }
