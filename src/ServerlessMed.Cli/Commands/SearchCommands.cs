@@ -34,7 +34,8 @@ internal static class SearchCommands
         var connection = StorageCommands.ConnectionOption();
         var tenant = TenantOption();
         var model = ModelOption();
-        var cmd = new Command("index", "Build or extend the similarity index of the tenant's embeddings (the stage that runs after ingest)") { connection, tenant, model };
+        var create = new Option<bool>("--create-search-index") { Description = "with $SMED_SEARCH_ENDPOINT: first create or update each model's Azure AI Search index (needs a management role on the service; the app's identity only writes documents)" };
+        var cmd = new Command("index", "Build or extend the similarity index of the tenant's embeddings (the stage that runs after ingest)") { connection, tenant, model, create };
         cmd.SetAction(async (parse, ct) =>
         {
             var cs = StorageCommands.Connection(parse, connection, parse.GetValue(tenant));
@@ -46,6 +47,28 @@ internal static class SearchCommands
             using var logging = CliEnvironment.Logging(verbose: false);
             var factory = Factory(cs);
             var stage = new SearchIndexStage(factory, logging.CreateLogger("smed.index"));
+            if (parse.GetValue(create))
+            {
+                if (factory.Options.Backend != SearchBackend.AzureAiSearch)
+                {
+                    return CliEnvironment.Fail("index", "--create-search-index needs SMED_SEARCH_ENDPOINT (an Azure AI Search service)");
+                }
+
+                var reader = new EmbeddingReader(factory.Storage);
+                var indexClient = new Azure.Search.Documents.Indexes.SearchIndexClient(factory.Options.Endpoint!, new Azure.Identity.DefaultAzureCredential());
+                foreach (var name in await reader.ModelsAsync(ct))
+                {
+                    await foreach (var first in reader.ListAsync(name, cancellationToken: ct))
+                    {
+                        var dims = (await reader.ReadAsync(first, ct)).Dimensions;
+                        var indexName = Search.AzureAiSearch.AzureSearchSimilarityIndex.IndexName(factory.Options.IndexPrefix, name);
+                        await Search.AzureAiSearch.AzureSearchSimilarityIndex.EnsureIndexAsync(indexClient, indexName, dims, factory.Options, ct);
+                        Console.WriteLine($"{name}: search index {indexName} ({dims} dimensions, HNSW cosine) created or updated");
+                        break;
+                    }
+                }
+            }
+
             IReadOnlyList<IndexRunResult> results;
             if (parse.GetValue(model) is { Length: > 0 } m)
             {
