@@ -61,8 +61,8 @@ internal static class SearchCommands
                     await foreach (var first in reader.ListAsync(name, cancellationToken: ct))
                     {
                         var dims = (await reader.ReadAsync(first, ct)).Dimensions;
-                        var indexName = Search.AzureAiSearch.AzureSearchSimilarityIndex.IndexName(factory.Options.IndexPrefix, name);
-                        await Search.AzureAiSearch.AzureSearchSimilarityIndex.EnsureIndexAsync(indexClient, indexName, dims, factory.Options, ct);
+                        var indexName = ServerlessMed.Search.AzureAiSearch.AzureSearchSimilarityIndex.IndexName(factory.Options.IndexPrefix, name);
+                        await ServerlessMed.Search.AzureAiSearch.AzureSearchSimilarityIndex.EnsureIndexAsync(indexClient, indexName, dims, factory.Options, ct);
                         Console.WriteLine($"{name}: search index {indexName} ({dims} dimensions, HNSW cosine) created or updated");
                         break;
                     }
