@@ -218,7 +218,10 @@ public sealed class ExportTests(AzuriteFixture azurite) : IClassFixture<AzuriteF
         var result = await new TrainingSetExporter(storage, key).ExportAsync(new TrainingSetExportOptions { OutputFolder = outDir }, Ct);
 
         Assert.Equal(["series_description", "study_description"], result.Withheld.Select(w => w.Column).Order(StringComparer.Ordinal));
-        Assert.All(result.Withheld, w => Assert.Equal(1, w.Values));
+        // Every row of the edited instance (one per frame) holds the planted values, and no other row does.
+        var victimParts = victim[..^".dcm".Length].Split('/');
+        var victimFrames = (await new EmbeddingReader(storage).ReadAsync(new EmbeddingRef("tiny-gray-v1", victimParts[0], victimParts[1], victimParts[2], StorageLayout.Embedding("tiny-gray-v1", victimParts[0], victimParts[1], victimParts[2], "npy")), Ct)).Frames;
+        Assert.All(result.Withheld, w => Assert.Equal((victimParts[2], victimFrames), (w.FirstSopUid, w.Values)));
         using var duck = Duck();
         var columns = Query(duck, $"DESCRIBE SELECT * FROM read_parquet('{Path.Combine(outDir, "data", "*", "*.parquet")}')").Select(r => (string)r[0]!).ToList();
         Assert.DoesNotContain("series_description", columns);
@@ -228,7 +231,7 @@ public sealed class ExportTests(AzuriteFixture azurite) : IClassFixture<AzuriteF
 
         // Neither the files nor the card hold the planted values; the card says what was withheld and why.
         var card = await File.ReadAllTextAsync(Path.Combine(outDir, "README.md"), Ct);
-        Assert.Contains("`series_description`: 1 value(s)", card, StringComparison.Ordinal);
+        Assert.Contains($"`series_description`: {victimFrames} value(s), first in the row of SOP Instance UID {victimParts[2]}", card, StringComparison.Ordinal);
         var bytes = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(result.Partitions[0].Path, Ct));
         foreach (var planted in new[] { family, family.ToLowerInvariant(), originalStudyUid })
         {
