@@ -58,6 +58,9 @@ param logRetentionDays int = 90
 @minValue(1)
 param maxDeliveryCount int = 5
 
+@description('Deploy Azure AI Search for the similarity index (tenants whose index outgrows the embedded one).')
+param enableSearchService bool = false
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
@@ -176,8 +179,14 @@ module worker 'modules/worker.bicep' = if (enableGeneration) {
   }
 }
 
+module search 'modules/search.bicep' = if (enableSearchService) {
+  name: 'search'
+  params: { serviceName: 'smed-${tenantPrefix}-${suffix}', location: location, tags: allTags, functionsIdentityName: functionsIdentity.name }
+}
+
 output storageAccountName string = storage.outputs.storageName
 output keyVaultName string = vault.outputs.vaultName
 output functionsAppName string = functions.outputs.functionsAppName
 output functionsDeploymentContainer string = functions.outputs.deploymentContainerUrl
 output workerName string = enableGeneration ? worker!.outputs.workerName : ''
+output searchEndpoint string = enableSearchService ? search!.outputs.endpoint : ''

@@ -12,6 +12,7 @@ param diffusionModelId = 'roentgen-sd-v1'
 param uploadRetentionDays = 7
 param quarantineRetentionDays = 60
 param maxDeliveryCount = 3
+param enableSearchService = true
 param tags = {
   owner: 'ml-platform'
   environment: 'research'

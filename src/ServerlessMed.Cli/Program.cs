@@ -14,6 +14,9 @@ var root = new RootCommand("smed: ServerlessMed, de-identification, embeddings a
     StorageCommands.Upload(),
     StorageCommands.Run(),
     StorageCommands.Status(),
+    SearchCommands.Index(),
+    SearchCommands.Search(),
+    ExportCommand.Create(),
 };
 try
 {

@@ -18,8 +18,11 @@ public sealed class Deidentifier
     private readonly HashSet<uint> _remove;
     private readonly ConfidentialityProfile _profile = ConfidentialityProfile.Standard;
 
+    private readonly TenantKey _key;
+
     public Deidentifier(TenantKey key, DeidPolicy policy)
     {
+        _key = key;
         _policy = policy;
         _mapper = new KeyedMapper(key, policy);
         _options = policy.OptionSet;
@@ -30,6 +33,10 @@ public sealed class Deidentifier
     }
 
     public KeyedMapper Mapper => _mapper;
+
+    /// <summary>Keyed fingerprints of the original instance's identifying values (see <see cref="IdentifierFingerprints"/>),
+    /// stored beside its audit record so the export's leak gate can recognise them later without keeping them.</summary>
+    public IReadOnlyList<string> Fingerprints(DicomFile original) => IdentifierFingerprints.Of(original.Dataset, _key);
 
     public DeidResult Deidentify(DicomFile input)
     {

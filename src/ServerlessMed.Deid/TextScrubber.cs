@@ -11,7 +11,13 @@ public sealed partial class TextScrubber
 
     private TextScrubber(List<string> needles) => _needles = needles;
 
-    public static TextScrubber FromDataset(DicomDataset ds)
+    public static TextScrubber FromDataset(DicomDataset ds) =>
+        new([.. IdentifyingValues(ds).Distinct(StringComparer.OrdinalIgnoreCase).OrderByDescending(n => n.Length)]);
+
+    /// <summary>The instance's own identifying values (name components, ids, accession number, birth date, study id,
+    /// address, telephone, institution): what free text is cleaned of here, and what the export's leak gate looks for
+    /// (as keyed fingerprints, see <see cref="IdentifierFingerprints"/>).</summary>
+    public static IEnumerable<string> IdentifyingValues(DicomDataset ds)
     {
         var needles = new List<string>();
         void AddName(DicomTag tag)
@@ -44,7 +50,7 @@ public sealed partial class TextScrubber
         AddValue(DicomTag.PatientAddress);
         AddValue(DicomTag.PatientTelephoneNumbers);
         AddValue(DicomTag.InstitutionName);
-        return new TextScrubber([.. needles.Distinct(StringComparer.OrdinalIgnoreCase).OrderByDescending(n => n.Length)]);
+        return needles;
     }
 
     public string? Clean(string text)

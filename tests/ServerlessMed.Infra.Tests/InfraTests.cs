@@ -54,6 +54,7 @@ public sealed class SecurityPropertyTests
         "8a0f0c08-91a1-4084-bc3d-661d67233fed", "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
         "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
         "4633458b-17de-408a-b874-0445c86b69e6", "3913510d-42f4-4e42-8a64-420c390055eb", "19e7f393-937e-4f77-808e-94535e297925",
+        "8ebe5a00-799e-43f5-93ac-243d3dce84a7", // Search Index Data Contributor (documents only)
     ];
 
     [Fact]
@@ -216,6 +217,40 @@ public sealed class SecurityPropertyTests
         Assert.Single(Bicep.OfType(Template, "Microsoft.OperationalInsights/workspaces"));
         var ai = Bicep.OfType(Template, "Microsoft.Insights/components").Single();
         Assert.True((bool)ai["properties"]!["DisableLocalAuth"]!);
+    }
+
+    [Fact]
+    public void Search_service_is_deployed_only_when_the_tenant_enables_it_with_api_keys_off_and_a_data_plane_role()
+    {
+        var module = Bicep.OfType(Template, "Microsoft.Resources/deployments").Single(d => (string?)d["name"] == "search");
+        Assert.Equal("[parameters('enableSearchService')]", (string?)module["condition"]);
+        Assert.False((bool)Template["parameters"]!["enableSearchService"]!["defaultValue"]!);
+        var service = Bicep.OfType(Template, "Microsoft.Search/searchServices").Single()["properties"]!;
+        Assert.True((bool)service["disableLocalAuth"]!);
+        Assert.Null(service["authOptions"]); // no API-key fallback
+        var nested = module["properties"]!["template"]!.AsObject();
+        var assignment = Bicep.AllResources(nested).Single(r => (string?)r.Resource["type"] == "Microsoft.Authorization/roleAssignments");
+        Assert.Contains("search", (string?)assignment.Resource["scope"], StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("searchIndexDataContributor", (string?)assignment.Resource["properties"]!["roleDefinitionId"], StringComparison.Ordinal);
+
+        // Neither the management role that could create indexes or change the service, nor any key, appears.
+        var json = Template.ToJsonString();
+        foreach (var management in new[] { "7ca78c08-252a-4471-8644-bb5ff32d4ba0" }) // Search Service Contributor
+        {
+            Assert.DoesNotContain(management, json, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.DoesNotContain("listAdminKeys", json, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("listQueryKeys", json, StringComparison.OrdinalIgnoreCase);
+        Assert.NotNull(Template["outputs"]!["searchEndpoint"]);
+    }
+
+    [Fact]
+    public void A_tenant_parameter_file_enables_the_search_service()
+    {
+        var r = Bicep.Run("build-params", Path.Combine(Bicep.Infra, "tenants", "imaging-research-lab.bicepparam"), "--stdout");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("enableSearchService", r.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]

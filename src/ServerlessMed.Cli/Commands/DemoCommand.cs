@@ -73,8 +73,10 @@ internal static class DemoCommand
                 using var logging = CliEnvironment.Logging(parse.GetValue(verbose));
                 // The same settings, registrations and runtimes as the Functions app and the GPU worker; the test
                 // models are published to Azurite's models container and loaded from there, as a tenant's would be.
-                using var host = await LocalPipeline.StartAsync(connectionString, CliEnvironment.KeyPath(parse.GetValue(keyFile)), parse.GetValue(policy), modelsRoot, generation: true, processing: null, logging, ct);
-                return await RunAsync(host, files, parse.GetValue(output)!, ct);
+                var keyPath = CliEnvironment.KeyPath(parse.GetValue(keyFile));
+                var key = Deid.TenantKey.FromFile(keyPath);
+                using var host = await LocalPipeline.StartAsync(connectionString, keyPath, parse.GetValue(policy), modelsRoot, generation: true, processing: null, logging, ct);
+                return await RunAsync(host, key, logging.CreateLogger("smed"), files, parse.GetValue(output)!, ct);
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Deid.DeidPolicyException or InvalidDataException or FileNotFoundException)
             {
@@ -95,7 +97,7 @@ internal static class DemoCommand
         return cmd;
     }
 
-    private static async Task<int> RunAsync(PipelineHost host, IReadOnlyList<(string Path, string BlobName)> files, DirectoryInfo output, CancellationToken ct)
+    private static async Task<int> RunAsync(PipelineHost host, Deid.TenantKey key, Microsoft.Extensions.Logging.ILogger logger, IReadOnlyList<(string Path, string BlobName)> files, DirectoryInfo output, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
         await host.Storage.EnsureCreatedAsync(ct);
@@ -122,7 +124,11 @@ internal static class DemoCommand
         }
 
         var inventory = await StorageInventory.ReadAsync(host.Storage, ct);
-        var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct);
+        // What the pipeline made, used: the training-set export and, for three studies, their nearest neighbours.
+        var export = await new Export.TrainingSetExporter(host.Storage, key).ExportAsync(new Export.TrainingSetExportOptions { OutputFolder = Path.Combine(output.FullName, "dataset"), Tenant = "demo" }, ct);
+        var similar = await Search.Report.SimilarStudiesReport.WriteAsync(host.Storage, output.FullName, "dataset/README.md", logger, cancellationToken: ct);
+        var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct, similar);
+        Console.WriteLine($"dataset: {export.Rows} row(s), card {Path.GetRelativePath(Directory.GetCurrentDirectory(), export.CardPath)}{(export.Withheld.Count > 0 ? $", {export.Withheld.Count} column(s) withheld by the leak gate" : string.Empty)}");
         var m = host.Metrics;
         var deidCount = inventory.ProcessedUploads;
         var quarantined = inventory.QuarantinedUploads;
@@ -193,7 +199,7 @@ internal static class DemoCommand
 /// <summary>out/demo/index.html: each request's de-identified source preview next to its generated images.</summary>
 internal static class DemoReport
 {
-    public static async Task<string> WriteAsync(TenantStorage storage, StorageInventory inventory, string folder, CancellationToken ct)
+    public static async Task<string> WriteAsync(TenantStorage storage, StorageInventory inventory, string folder, CancellationToken ct, string? extraHtml = null)
     {
         Directory.CreateDirectory(folder);
         var images = Path.Combine(folder, "images");
@@ -234,6 +240,7 @@ internal static class DemoReport
             html.AppendLine("</ul>");
         }
 
+        html.AppendLine(extraHtml);
         html.AppendLine("</body></html>");
         var path = Path.Combine(folder, "index.html");
         await File.WriteAllTextAsync(path, html.ToString(), ct);

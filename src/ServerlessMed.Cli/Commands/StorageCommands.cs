@@ -8,12 +8,12 @@ namespace ServerlessMed.Cli.Commands;
 /// <summary>smed upload / status / run: the storage-facing commands against a tenant's account.</summary>
 internal static class StorageCommands
 {
-    private static Option<string?> ConnectionOption() => new("--connection-string") { Description = "storage connection string (default: $SMED_STORAGE)" };
+    internal static Option<string?> ConnectionOption() => new("--connection-string") { Description = "storage connection string (default: $SMED_STORAGE)" };
 
     private static string? Connection(ParseResult parse, Option<string?> option) => parse.GetValue(option) ?? Environment.GetEnvironmentVariable("SMED_STORAGE");
 
     /// <summary>The tenant's storage: --connection-string, else $SMED_STORAGE_{TENANT} for --tenant, else $SMED_STORAGE.</summary>
-    private static string? Connection(ParseResult parse, Option<string?> option, string? tenant) =>
+    internal static string? Connection(ParseResult parse, Option<string?> option, string? tenant) =>
         parse.GetValue(option)
         ?? (tenant is { Length: > 0 } t ? Environment.GetEnvironmentVariable("SMED_STORAGE_" + t.ToUpperInvariant().Replace('-', '_')) : null)
         ?? Environment.GetEnvironmentVariable("SMED_STORAGE");
