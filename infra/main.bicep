@@ -154,6 +154,7 @@ module functions 'modules/functions.bicep' = {
     encoderModelId: encoderModelId
     maximumInstances: functionsMaximumInstances
     alwaysReady: functionsAlwaysReady
+    searchEndpoint: enableSearchService ? search!.outputs.endpoint : ''
   }
 }
 

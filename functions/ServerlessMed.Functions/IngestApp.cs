@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessMed.Pipeline.Hosting;
 using ServerlessMed.Pipeline.Telemetry;
+using ServerlessMed.Search.Hosting;
 
 namespace ServerlessMed.Functions;
 
@@ -13,6 +14,7 @@ public static class IngestApp
     public static IServiceCollection ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddServerlessMedIngest(configuration);
+        services.AddServerlessMedSearch(configuration);
         services.AddOpenTelemetry().UseFunctionsWorkerDefaults().AddServerlessMedTelemetry(configuration);
         return services;
     }

@@ -23,6 +23,8 @@ param encoderModelId string
 param maximumInstances int
 @description('Always-ready instances of the ingest function (0: none).')
 param alwaysReady int
+@description('The Azure AI Search endpoint when the tenant has one (empty: the embedded index in the tenant storage).')
+param searchEndpoint string
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
@@ -134,6 +136,10 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'KeyVault__credential', value: 'managedidentity' }
         { name: 'KeyVault__clientId', value: identity.properties.clientId }
         { name: 'SMED_ENCODER_MODEL_ID', value: encoderModelId }
+        // The similarity index: Azure AI Search when deployed (API keys off), else the embedded one.
+        { name: 'Search__endpoint', value: searchEndpoint }
+        { name: 'Search__credential', value: 'managedidentity' }
+        { name: 'Search__clientId', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.properties.clientId}' }
       ]

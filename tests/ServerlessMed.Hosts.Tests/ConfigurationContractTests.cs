@@ -42,6 +42,9 @@ public sealed class ConfigurationContractTests
         ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "no telemetry export",
         ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "telemetry without Entra auth (refused while local auth is off)",
         ["SMED_EXECUTION_PROVIDER"] = "Auto",
+        ["Search__endpoint"] = "the embedded (USearch) index in the tenant storage",
+        ["Search__credential"] = "DefaultAzureCredential",
+        ["Search__clientId"] = "the system-assigned identity",
         ["SMED_MAX_DELIVERY_COUNT"] = "5",
         ["SMED_LEASE_SECONDS"] = "300",
         ["AzureWebJobsStorage__accountName"] = "(the Functions host's)",
@@ -81,6 +84,7 @@ public sealed class ConfigurationContractTests
             "AzureWebJobsStorage__accountName" => "smedhtest",
             "ServiceBus__fullyQualifiedNamespace" => "smed-test.servicebus.windows.net",
             "KeyVault__vaultUri" => "https://smed-test.vault.azure.net/",
+            "Search__endpoint" => "https://smed-test.search.windows.net",
             "SMED_ENCODER_MODEL_ID" => "test-encoder",
             "SMED_DIFFUSION_MODEL_ID" => "test-diffusion",
             "SMED_MAX_DELIVERY_COUNT" => "5",
@@ -130,6 +134,8 @@ public sealed class ConfigurationContractTests
         host.Services.GetRequiredService<IStartupValidator>().Validate();
         _ = ActivatorUtilities.CreateInstance<IngestFunction>(host.Services);
         _ = ActivatorUtilities.CreateInstance<StatusFunction>(host.Services);
+        _ = ActivatorUtilities.CreateInstance<SimilarFunction>(host.Services);
+        _ = ActivatorUtilities.CreateInstance<IndexFunction>(host.Services);
         _ = host.Services.GetServices<IHostedService>().ToList();
     }
 
@@ -150,9 +156,9 @@ public sealed class ConfigurationContractTests
         Assert.True(unread.Count == 0, "set by infra/ but read by no code: " + string.Join(", ", unread));
         Assert.All(ReadByFunctionsHost.Keys, k => Assert.Contains(k, settings.Keys));
 
-        // Storage, Service Bus and Key Vault: each client with the managed identity of its own connection.
+        // Storage, Service Bus, Key Vault and Azure AI Search: each client with the managed identity of its own connection.
         var made = started.Credentials.Made.ToDictionary(m => m.Section, m => m.Credential);
-        foreach (var section in new[] { "TenantStorage", "ServiceBus", "KeyVault" })
+        foreach (var section in new[] { "TenantStorage", "ServiceBus", "KeyVault", "Search" })
         {
             Assert.IsType<ManagedIdentityCredential>(made[section]);
             Assert.Contains($"{section}__clientId", started.Configuration.Read);

@@ -2,6 +2,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -93,6 +94,19 @@ public sealed class FunctionClassTests(AzuriteOverHttps azurite) : IClassFixture
             Assert.Contains("instances = 1", ok.Value!.ToString(), StringComparison.Ordinal);
             var bad = Assert.IsType<BadRequestObjectResult>(await status.RunAsync(new DefaultHttpContext().Request, "Doe^Jane", Ct));
             Assert.DoesNotContain("Doe", bad.Value!.ToString(), StringComparison.Ordinal);
+
+            // The index stage after ingest, then GET /api/similar for the study (its only neighbour is none: one study).
+            await ActivatorUtilities.CreateInstance<IndexFunction>(host.Services).RunAsync(new TimerInfo(), Ct);
+            var similar = ActivatorUtilities.CreateInstance<SimilarFunction>(host.Services);
+            var request = new DefaultHttpContext().Request;
+            request.QueryString = new QueryString($"?study={study}&k=5");
+            var found = Assert.IsType<ContentResult>(await similar.RunAsync(request, Ct));
+            Assert.Equal(200, found.StatusCode);
+            Assert.Contains(study, found.Content, StringComparison.Ordinal);
+            request.QueryString = new QueryString("?study=Doe%5EJane");
+            var refused = Assert.IsType<ContentResult>(await similar.RunAsync(request, Ct));
+            Assert.Equal(400, refused.StatusCode);
+            Assert.DoesNotContain("Doe", refused.Content, StringComparison.Ordinal);
 
             Assert.DoesNotContain("Doe", logs.AllText, StringComparison.Ordinal);
             Assert.DoesNotContain("Jane", logs.AllText, StringComparison.Ordinal);

@@ -30,7 +30,7 @@ public sealed class PublishedPackageTests : IDisposable
         var publish = Path.Combine(_out, "publish");
 
         var functions = JsonDocument.Parse(File.ReadAllText(Path.Combine(publish, "functions.metadata"))).RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
-        Assert.Equal(["ingest", "status"], functions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["index", "ingest", "similar", "status"], functions.Keys.Order(StringComparer.Ordinal));
         var ingest = functions["ingest"];
         Assert.Equal("dotnet-isolated", ingest.GetProperty("language").GetString());
         Assert.Equal("ServerlessMed.Functions.dll", ingest.GetProperty("scriptFile").GetString());
@@ -45,9 +45,15 @@ public sealed class PublishedPackageTests : IDisposable
         Assert.Equal("Function", http.GetProperty("authLevel").GetString());
         Assert.Equal(["get"], http.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         Assert.Contains(status, b => b.GetProperty("type").GetString() == "http" && b.GetProperty("direction").GetString() == "Out");
+        var similar = functions["similar"].GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+        Assert.Equal("similar", similar.GetProperty("route").GetString());
+        var timer = Assert.Single(functions["index"].GetProperty("bindings").EnumerateArray());
+        Assert.Equal("timerTrigger", timer.GetProperty("type").GetString());
+        Assert.Equal("0 */5 * * * *", timer.GetProperty("schedule").GetString());
 
         // The host loads the queue trigger's WebJobs extension from .azurefunctions/.
         Assert.True(File.Exists(Path.Combine(publish, ".azurefunctions", "Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll")));
+        Assert.True(File.Exists(Path.Combine(publish, ".azurefunctions", "Microsoft.Azure.WebJobs.Extensions.dll"))); // the timer
         Assert.True(File.Exists(Path.Combine(publish, ".azurefunctions", "function.deps.json")));
         var worker = JsonDocument.Parse(File.ReadAllText(Path.Combine(publish, "worker.config.json"))).RootElement.GetProperty("description");
         Assert.Equal("dotnet-isolated", worker.GetProperty("language").GetString());
