@@ -53,7 +53,9 @@ public sealed class PublishedPackageTests : IDisposable
 
         // The host loads the queue trigger's WebJobs extension from .azurefunctions/.
         Assert.True(File.Exists(Path.Combine(publish, ".azurefunctions", "Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll")));
-        Assert.True(File.Exists(Path.Combine(publish, ".azurefunctions", "Microsoft.Azure.WebJobs.Extensions.dll"))); // the timer
+        // The timer trigger's extension ships with the host; the bundle only names it.
+        var deps = JsonDocument.Parse(File.ReadAllText(Path.Combine(publish, ".azurefunctions", "function.deps.json"))).RootElement.GetProperty("libraries");
+        Assert.Contains(deps.EnumerateObject(), l => l.Name.StartsWith("Microsoft.Azure.WebJobs.Extensions/", StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(publish, ".azurefunctions", "function.deps.json")));
         var worker = JsonDocument.Parse(File.ReadAllText(Path.Combine(publish, "worker.config.json"))).RootElement.GetProperty("description");
         Assert.Equal("dotnet-isolated", worker.GetProperty("language").GetString());
