@@ -163,6 +163,11 @@ public sealed class ConfigurationContractTests
             Assert.IsType<ManagedIdentityCredential>(made[section]);
             Assert.Contains($"{section}__clientId", started.Configuration.Read);
         }
+
+        // Telemetry to Application Insights (local auth off) with the app's identity, as the exporter will send it.
+        var exporter = host.Services.GetRequiredService<IOptionsMonitor<Azure.Monitor.OpenTelemetry.Exporter.AzureMonitorExporterOptions>>().CurrentValue;
+        Assert.Equal(settings["APPLICATIONINSIGHTS_CONNECTION_STRING"], exporter.ConnectionString);
+        Assert.IsType<ManagedIdentityCredential>(exporter.Credential);
     }
 
     [Fact]
