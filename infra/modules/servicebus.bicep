@@ -66,6 +66,19 @@ resource workerReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
   }
 }
 
+// KEDA's azure-servicebus scaler (the worker's scale rule, authenticated with the worker's identity) reads the
+// queue's message count through the management API, which needs the Manage claim: with Entra ID that is only in
+// Azure Service Bus Data Owner (KEDA maintainers, kedacore/keda#806, #7822). Scoped to this one queue.
+resource workerScaler 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(workerIdentityName)) {
+  name: guid(queue.id, workerIdentity.id, roles.serviceBusDataOwner)
+  scope: queue
+  properties: {
+    principalId: workerIdentity!.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
+  }
+}
+
 output namespaceName string = namespace.name
 output endpoint string = namespace.properties.serviceBusEndpoint
 // The fully qualified namespace the SDK connects to (ServiceBus__fullyQualifiedNamespace).

@@ -55,6 +55,7 @@ public sealed class SecurityPropertyTests
         "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
         "4633458b-17de-408a-b874-0445c86b69e6", "3913510d-42f4-4e42-8a64-420c390055eb", "19e7f393-937e-4f77-808e-94535e297925",
         "8ebe5a00-799e-43f5-93ac-243d3dce84a7", // Search Index Data Contributor (documents only)
+        "090c5cfd-751d-490a-894a-3ce6f1109419", // Service Bus Data Owner, on the generation queue only: KEDA needs Manage to read its length
     ];
 
     [Fact]
@@ -207,6 +208,10 @@ public sealed class SecurityPropertyTests
         Assert.Equal("azure-servicebus", (string?)rule["type"]);
         Assert.NotNull(rule["identity"]);
         Assert.Null(rule["auth"]); // no connection-string secret
+        // KEDA reads the queue length with the Manage claim: Data Owner, on the generation queue alone.
+        var owner = Assert.Single(Bicep.AllResources(Template), r => (string?)r.Resource["type"] == "Microsoft.Authorization/roleAssignments"
+            && ((string)r.Resource["properties"]!["roleDefinitionId"]!).Contains("serviceBusDataOwner", StringComparison.Ordinal));
+        Assert.Contains("queues", (string?)owner.Resource["scope"], StringComparison.Ordinal);
         var env = Bicep.OfType(Template, "Microsoft.App/managedEnvironments").Single();
         Assert.Contains(env["properties"]!["workloadProfiles"]!.AsArray(), p => (string?)p!["name"] == "gpu");
     }
