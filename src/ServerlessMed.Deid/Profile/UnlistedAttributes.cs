@@ -1,0 +1,50 @@
+using ServerlessMed.Dicom;
+
+namespace ServerlessMed.Deid;
+
+/// <summary>The action for a public attribute that Table E.1-1 does not name. The table lists what the standard's
+/// authors found identifying; free text elsewhere can hold identifiers as well (Document Title, Content Description,
+/// Intervention Drug Name, Birth Date in Alternative Calendar, a report's Text Value), so the rule is the table's own for
+/// descriptive text: free text (SH, LO, ST, LT, UT, UC) goes, or is cleaned where a Clean option applies (Clean
+/// Descriptors, or inside a sequence the profile cleans); a person name (PN) always goes. Where the instance's IOD
+/// requires what goes, the IOD pass writes a dummy or empty value. Free text that the IOD tables do not know at that
+/// place (attributes newer than their 2008 edition) is cleaned instead of removed, since removing it could break an
+/// instance whose requirements are not known, except patient information (group 0010), which goes.
+/// In allow-list mode dates, times, ages, AE titles and URLs go too, a Clean option applies only inside a cleaned
+/// sequence, and nothing is kept for the IOD's sake. Codes (CS), numbers, UIDs, binary values and the known-safe text
+/// stay; attributes the dictionary does not know go.</summary>
+public static class UnlistedAttributes
+{
+    /// <param name="knownToIod">The IOD tables define the attribute at this place (so what they require is restored).</param>
+    public static string Action(DicomTag tag, DicomVR vr, DeidMode mode, bool insideCleanedSequence, bool cleanDescriptors, bool knownToIod)
+    {
+        if (!tag.DictionaryEntry.IsKnown)
+        {
+            return "X";
+        }
+
+        if (KnownSafeAttributes.Contains(tag))
+        {
+            return "K";
+        }
+
+        if (vr == DicomVR.PN)
+        {
+            return "X";
+        }
+
+        var freeText = vr == DicomVR.SH || vr == DicomVR.LO || vr == DicomVR.ST || vr == DicomVR.LT || vr == DicomVR.UT || vr == DicomVR.UC;
+        var allowListOnly = vr == DicomVR.DA || vr == DicomVR.DT || vr == DicomVR.TM || vr == DicomVR.AS || vr == DicomVR.AE || vr == DicomVR.UR || vr == DicomVR.UN;
+        if (mode == DeidMode.AllowList)
+        {
+            return !freeText && !allowListOnly ? "K" : insideCleanedSequence && vr != DicomVR.UN ? "C" : "X";
+        }
+
+        if (!freeText)
+        {
+            return "K";
+        }
+
+        return insideCleanedSequence || cleanDescriptors || (!knownToIod && tag.Group != 0x0010) ? "C" : "X";
+    }
+}
