@@ -37,8 +37,18 @@ public sealed partial class TextScrubber
             _built = true;
         }
 
-        var result = _needles is null ? text : _needles.Replace(text, Removed);
-        return Shapes().Replace(result, m =>
+        try
+        {
+            return CleanShapes(_needles is null ? text : _needles.Replace(text, Removed));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return Removed; // pathological text: none of it is kept
+        }
+    }
+
+    private string CleanShapes(string text) =>
+        Shapes().Replace(text, m =>
         {
             if (m.Groups["uid"].Success)
             {
@@ -57,7 +67,6 @@ public sealed partial class TextScrubber
 
             return Removed;
         });
-    }
 
     /// <summary>One case-insensitive alternation of the instance's identifying values, longest first, matched as whole
     /// tokens (a name component "Li" does not remove it from "Liver").</summary>
@@ -70,19 +79,23 @@ public sealed partial class TextScrubber
             return null;
         }
 
-        var pattern = new StringBuilder(@"(?<![\p{L}\p{N}])(?:");
-        var first = true;
+        var pattern = new StringBuilder();
         foreach (var n in needles.OrderByDescending(n => n.Length).ThenBy(n => n, StringComparer.Ordinal))
         {
-            pattern.Append(first ? string.Empty : "|").Append(Regex.Escape(n).Replace(@"\ ", @"\s+", StringComparison.Ordinal));
-            first = false;
+            pattern.Append(pattern.Length > 0 ? "|" : string.Empty)
+                .Append(Bounded(n[0]) ? @"(?<![\p{L}\p{N}])" : string.Empty)
+                .Append(Regex.Escape(n).Replace(@"\ ", @"\s+", StringComparison.Ordinal))
+                .Append(Bounded(n[^1]) ? @"(?![\p{L}\p{N}])" : string.Empty);
         }
 
-        pattern.Append(@")(?![\p{L}\p{N}])");
         return new Regex(pattern.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
     }
 
-    /// <summary>Person names anywhere (each component, and the name as written), and the short values (ids, numbers,
+    /// <summary>Whether a token edge needs a word boundary: letters and digits of alphabetic scripts do; CJK ideographs
+    /// and kana do not (those scripts write words without spaces, so "久留善文" holds the family name "久留").</summary>
+    private static bool Bounded(char c) => char.IsLetterOrDigit(c) && c < '\u2E80';
+
+    /// <summary>Person names anywhere (each word of each component group), and the short values (ids, numbers,
     /// names of places and organisations, addresses and their parts) of every attribute that Table E.1-1 removes or
     /// replaces outright; not its descriptors (those a Clean option may keep), whose words are not identifiers.</summary>
     private static void Collect(DicomDataset ds, HashSet<string> needles)
@@ -173,7 +186,7 @@ public sealed partial class TextScrubber
     /// removed), a date (ISO, DICOM, day/month/year either way round, with a month's name), a labelled id
     /// ("MRN: 123-45"), a phone number (seven digits or more in groups), a record number (five digits or more).</summary>
     [GeneratedRegex($$"""
-        (?<uid>(?<![\w.])[0-2](?:\.(?:0|[1-9][0-9]*)){3,}(?![\w.]))
+        (?<uid>(?<![\w.])[0-2](?:\.(?:0|[1-9][0-9]*)){3,}(?!\w|\.\w))
         | (?<date>(?<![\w.])(?:
               (?:19|20)[0-9]{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])
             | (?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|[12][0-9]|3[01])[-/.](?:[0-9]{4}|[0-9]{2})
@@ -181,11 +194,11 @@ public sealed partial class TextScrubber
             | [0-9]{1,2}(?:st|nd|rd|th)?[\s\-/]+(?:of\s+)?{{Month}}\.?,?[\s\-/]+[0-9]{2,4}
             | {{Month}}\.?[\s\-/]+[0-9]{1,2}(?:st|nd|rd|th)?,?[\s\-/]+[0-9]{4}
             | {{Month}}\.?[\s\-/]+[0-9]{4}
-          )(?![\w.]))
+          )(?!\w|\.\w))
         | (?<lab>(?<![\w])(?:MRN|MR\s*\#|medical\s+record|record|chart|acc(?:ession)?|account|patient\s*id|id|ssn|nhs)\b\s*(?:no\.?|number|\#)?\s*[:\#]?\s*)(?<labelled>(?=[A-Za-z0-9\-/]*[0-9])[A-Za-z0-9][A-Za-z0-9\-/]{2,})
-        | (?<phone>(?<![\w.])(?:\+[0-9]{1,3}[\s.\-]?)?(?:\([0-9]{1,4}\)[\s.\-]?)?[0-9]{2,4}(?:[\s.\-][0-9]{2,4}){1,3}(?![\w.]))
-        | (?<record>(?<![\w.])[A-Za-z]{0,4}[\-\#]?[0-9]{5,}[A-Za-z]?(?![\w.]))
-        """, RegexOptions.IgnorePatternWhitespace | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture)]
+        | (?<phone>(?<![\w.])(?:\+[0-9]{1,3}[\s.\-]?)?(?:\([0-9]{1,4}\)[\s.\-]?)?[0-9]{2,4}(?:[\s.\-][0-9]{2,4}){1,3}(?!\w|\.\w))
+        | (?<record>(?<![\w.])[A-Za-z]{0,4}[\-\#]?[0-9]{5,}[A-Za-z]?(?!\w|\.\w))
+        """, RegexOptions.IgnorePatternWhitespace | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 2000)]
     private static partial Regex Shapes();
 
     private const string Month = "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";

@@ -157,6 +157,21 @@ public sealed class DeidentifierTests
         Assert.StartsWith("tenant.json", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("retention: 30\n", "line 1, column 1")]
+    [InlineData("{\"options\": [\"cleanGraphics\",}\n", "line 1, column")]
+    [InlineData("", "line 1, column 1")]
+    public void A_policy_that_is_not_json_says_so_naming_the_file_once(string text, string where)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("smed-policy").FullName, "tenant-policy.yaml");
+        File.WriteAllText(file, text);
+        var e = Assert.Throws<DeidPolicyException>(() => DeidPolicy.Load(file));
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        Assert.StartsWith("tenant-policy.yaml: the policy is not valid JSON (", e.Message, StringComparison.Ordinal);
+        Assert.Contains(where, e.Message, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(e.Message, "tenant-policy"));
+    }
+
     [Fact]
     public void Example_policies_in_the_repository_are_valid()
     {

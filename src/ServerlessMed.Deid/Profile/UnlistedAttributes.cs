@@ -9,13 +9,15 @@ namespace ServerlessMed.Deid;
 /// Descriptors, or inside a sequence the profile cleans); a person name (PN) always goes. Where the instance's IOD
 /// requires what goes, the IOD pass writes a dummy or empty value. Free text that the IOD tables do not know at that
 /// place (attributes newer than their 2008 edition) is cleaned instead of removed, since removing it could break an
-/// instance whose requirements are not known, except patient information (group 0010), which goes.
+/// instance whose requirements are not known. Patient information (group 0010) outside the table goes: its free text,
+/// and whatever else of it the IOD tables do not know.
 /// In allow-list mode dates, times, ages, AE titles and URLs go too, a Clean option applies only inside a cleaned
 /// sequence, and nothing is kept for the IOD's sake. Codes (CS), numbers, UIDs, binary values and the known-safe text
 /// stay; attributes the dictionary does not know go.</summary>
 public static class UnlistedAttributes
 {
-    /// <param name="knownToIod">The IOD tables define the attribute at this place (so what they require is restored).</param>
+    /// <param name="knownToIod">Some IOD of the tables defines the attribute at this place (so what they require of it
+    /// is restored when it goes).</param>
     public static string Action(DicomTag tag, DicomVR vr, DeidMode mode, bool insideCleanedSequence, bool cleanDescriptors, bool knownToIod)
     {
         if (!tag.DictionaryEntry.IsKnown)
@@ -34,6 +36,11 @@ public static class UnlistedAttributes
         }
 
         var freeText = vr == DicomVR.SH || vr == DicomVR.LO || vr == DicomVR.ST || vr == DicomVR.LT || vr == DicomVR.UT || vr == DicomVR.UC;
+        if (tag.Group == 0x0010 && (freeText || !knownToIod))
+        {
+            return "X"; // patient information: free text, or anything newer than the IOD tables (Patient's Alternative Calendar)
+        }
+
         var allowListOnly = vr == DicomVR.DA || vr == DicomVR.DT || vr == DicomVR.TM || vr == DicomVR.AS || vr == DicomVR.AE || vr == DicomVR.UR || vr == DicomVR.UN;
         if (mode == DeidMode.AllowList)
         {
@@ -45,6 +52,6 @@ public static class UnlistedAttributes
             return "K";
         }
 
-        return insideCleanedSequence || cleanDescriptors || (!knownToIod && tag.Group != 0x0010) ? "C" : "X";
+        return insideCleanedSequence || cleanDescriptors || !knownToIod ? "C" : "X";
     }
 }
