@@ -3,7 +3,7 @@
 machine-readable Part 3 (Debian package libgdcm3.0: /usr/share/gdcm-3.0/XML/Part3.xml) and the SOP classes in
 ../shared/standard/sops.json. Run from the repo root:
 
-    /usr/bin/python3 scripts/generate-iod.py [--part3 /usr/share/gdcm-3.0/XML/Part3.xml] [--standard ../shared/standard]
+    /usr/bin/python3 scripts/generate-iod.py [--part3 /usr/share/gdcm-3.0/XML/Part3.xml] [--standard ../shared/standard] [--out FILE]
 
 Output (checked in): src/ServerlessMed.Deid/Iod/iod-attributes.tsv, three kinds of rows:
     S <sop class uid> <iod number>                    which IOD a SOP class uses
@@ -147,6 +147,7 @@ def main():
     root = os.path.dirname(here)
     ap.add_argument("--part3", default="/usr/share/gdcm-3.0/XML/Part3.xml")
     ap.add_argument("--standard", default=os.path.join(root, "..", "shared", "standard"))
+    ap.add_argument("--out", default=os.path.join(root, "src", "ServerlessMed.Deid", "Iod", "iod-attributes.tsv"))
     args = ap.parse_args()
     if not os.path.exists(args.part3):
         print(f"{args.part3} is missing: install Debian's libgdcm3.0 (scripts/setup.sh does)", file=sys.stderr)
@@ -193,9 +194,8 @@ def main():
                 merged[(parent, tag)] = (typ, dep, enum)
         for (parent, tag), (typ, dep, enum) in merged.items():
             lines.append(f"A\t{n}\t{parent:08X}\t{tag:08X}\t{typ}\t{dep}\t{enum}")
-    out_dir = os.path.join(root, "src", "ServerlessMed.Deid", "Iod")
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "iod-attributes.tsv"), "w", encoding="utf-8", newline="\n") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(lines) + "\n")
     print(f"PS3.3 edition {edition}: {len(iods)} IODs, {len(module_rows)} modules, "
           f"{sum(len(r) for _, _, r in module_rows)} attribute rows; {len(sops) - len(unmapped)} of {len(sops)} SOP classes mapped")

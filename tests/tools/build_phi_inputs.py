@@ -219,7 +219,8 @@ def ct_image(path):
     patient_study(ds, "\\ISO 2022 IR 87", name="Quuxley^Zebulon^Marek=久留^善文")
     ds.add_new(0x00100033, "LO", "S36-03-12")  # Birth Date in Alternative Calendar
     ds.add_new(0x00100035, "CS", "JAPANESE")  # Patient's Alternative Calendar
-    ds.add_new(0x00180034, "LO", "Drug for Zebulon Quuxley")  # Intervention Drug Name, outside its sequence
+    ds.add_new(0x00180034, "LO", "Drug for Zebulon Quuxley 久留善文様")  # Intervention Drug Name, outside its sequence
+    ds.PersonIdentificationCodeSequence = Sequence([code("EMP-55821", "L", "Badge of Zebulon Quuxley")])
     ds.add_new(0x00420010, "ST", "Report for Quuxley, Zebulon")  # Document Title, stray in an image
     ds.add_new(0x00080416, "DT", "20250101120000")  # Expiration DateTime: a date Table E.1-1 does not list
     ds.add_new(0x00091010, "LO", "PLANT")  # private creator
