@@ -173,6 +173,17 @@ public sealed class DeidentifierTests
     }
 
     [Fact]
+    public void The_policy_schema_names_every_field_and_mode_the_policy_reads()
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(Corpus.RepoRoot, "policy", "schema.json")));
+        using var policy = JsonDocument.Parse(DeidPolicy.Default.ToJson());
+        var properties = schema.RootElement.GetProperty("properties");
+        Assert.Equal(policy.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal), properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var modes = properties.GetProperty("mode").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!);
+        Assert.Equal(Enum.GetNames<DeidMode>().Select(JsonNamingPolicy.CamelCase.ConvertName), modes);
+    }
+
+    [Fact]
     public void Example_policies_in_the_repository_are_valid()
     {
         var files = Directory.GetFiles(Path.Combine(Corpus.RepoRoot, "policy", "examples"), "*.json");
