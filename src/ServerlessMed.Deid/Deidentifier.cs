@@ -76,7 +76,7 @@ public sealed class Deidentifier
             SeriesInstanceUid = output.GetString(DicomTag.SeriesInstanceUID),
             SopClassUid = output.GetSingleValueOrDefault(DicomTag.SOPClassUID, string.Empty),
             Modality = output.GetSingleValueOrDefault(DicomTag.Modality, string.Empty),
-            Profile = "PS3.15 E.1 Basic Application Level Confidentiality Profile",
+            Profile = "PS3.15 E.1 Basic Application Level Confidentiality Profile" + (_policy.Mode == DeidMode.AllowList ? ", allow-list mode" : string.Empty),
             Options = _optionNames,
             Actions = ctx.Counts,
             PatientPseudonym = ctx.Pseudonym,
@@ -337,8 +337,12 @@ public sealed class Deidentifier
     private void AddDeidentificationAttributes(DicomDataset ds)
     {
         ds.AddOrUpdate(DicomTag.PatientIdentityRemoved, DicomVR.CS, "YES");
-        var method = "ServerlessMed PS3.15 Basic Profile" + (_options.Count > 0 ? " + " + string.Join(", ", _optionNames) : string.Empty);
-        ds.AddOrUpdate(DicomTag.DeidentificationMethod, DicomVR.LO, method.Length > 64 ? method[..64] : method);
+        var method = "ServerlessMed PS3.15 Basic Profile" + (_policy.Mode == DeidMode.AllowList ? " allow-list" : string.Empty)
+            + (_options.Count > 0 ? " + " + string.Join(", ", _optionNames) : string.Empty);
+
+        // ASCII whatever the instance's character set: an ISO 2022 encoder may add escape bytes past LO's 64.
+        var ascii = DicomValueCodec.EncodeStrings([method.Length > 64 ? method[..64] : method], DicomVR.LO, DicomEncoding.Default);
+        ds.AddOrUpdate(new DicomElement(DicomTag.DeidentificationMethod, DicomVR.LO, DicomBuffer.FromBytes(ascii)));
         var codes = new DicomSequence(DicomTag.DeidentificationMethodCodeSequence);
         codes.Items.Add(Code(DeidMethodCodes.BasicProfile, "Basic Application Confidentiality Profile"));
         foreach (var o in _orderedOptions)

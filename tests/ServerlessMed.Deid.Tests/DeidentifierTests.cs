@@ -115,13 +115,20 @@ public sealed class DeidentifierTests
 
     [Theory]
     [MemberData(nameof(WellFormedFiles))]
-    public void Deidentified_output_has_no_new_dciodvfy_errors(string rel)
+    public void Deidentified_output_has_no_new_dciodvfy_errors(string rel) => AssertNoNewDciodvfyErrors(rel, DeidPolicy.Default);
+
+    [Theory]
+    [MemberData(nameof(WellFormedFiles))]
+    public void Allow_list_output_with_every_clean_option_has_no_new_dciodvfy_errors(string rel) =>
+        AssertNoNewDciodvfyErrors(rel, new DeidPolicy { Mode = DeidMode.AllowList, Options = [DeidOption.CleanDescriptors, DeidOption.CleanStructuredContent, DeidOption.CleanGraphics] });
+
+    private static void AssertNoNewDciodvfyErrors(string rel, DeidPolicy policy)
     {
         var src = Corpus.Get(rel).FullPath;
         DeidResult result;
         try
         {
-            result = new Deidentifier(KeyA, DeidPolicy.Default).Deidentify(DicomFile.Open(src));
+            result = new Deidentifier(KeyA, policy).Deidentify(DicomFile.Open(src));
         }
         catch (DeidRejectedException)
         {

@@ -12,7 +12,7 @@ namespace ServerlessMed.Deid;
 /// instance whose requirements are not known. Patient information (group 0010) outside the table goes: its free text,
 /// and whatever else of it the IOD tables do not know.
 /// In allow-list mode dates, times, ages, AE titles and URLs go too, a Clean option applies only inside a cleaned
-/// sequence, and nothing is kept for the IOD's sake. Codes (CS), numbers, UIDs, binary values and the known-safe text
+/// sequence, and what the IOD tables do not know is replaced by a dummy rather than cleaned. Codes (CS), numbers, UIDs, binary values and the known-safe text
 /// stay; attributes the dictionary does not know go.</summary>
 public static class UnlistedAttributes
 {
@@ -44,7 +44,9 @@ public static class UnlistedAttributes
         var allowListOnly = vr == DicomVR.DA || vr == DicomVR.DT || vr == DicomVR.TM || vr == DicomVR.AS || vr == DicomVR.AE || vr == DicomVR.UR || vr == DicomVR.UN;
         if (mode == DeidMode.AllowList)
         {
-            return !freeText && !allowListOnly ? "K" : insideCleanedSequence && vr != DicomVR.UN ? "C" : "X";
+            // What the IOD tables do not know here may be required by the current standard: its value goes, a dummy
+            // keeps it present (the IOD pass restores only what the tables know).
+            return !freeText && !allowListOnly ? "K" : vr == DicomVR.UN ? "X" : insideCleanedSequence ? "C" : knownToIod ? "X" : "D";
         }
 
         if (!freeText)
