@@ -132,7 +132,7 @@ public sealed class Deidentifier
             {
                 var row = _profile.Find(tag);
                 action = row is null
-                    ? UnlistedAttributes.Action(tag, DummyValues.VRFor(tag, item), _policy.Mode, cleaning, _options.Contains(DeidOption.CleanDescriptors), IodTable.Standard.Generic.Defines(parent, tag.Value))
+                    ? UnlistedAttributes.Action(tag, DummyValues.VRFor(tag, item), _policy.Mode, cleaning, _options.Contains(DeidOption.CleanDescriptors), IodTable.Standard.Defines(parent, tag.Value))
                     : Resolve(row.ActionFor(_orderedOptions), item is DicomSequence);
             }
 

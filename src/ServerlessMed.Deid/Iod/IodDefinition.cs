@@ -56,10 +56,6 @@ public sealed class IodDefinition
     /// <summary>Every module of every IOD, for a SOP class the tables lack (<see cref="IodTable.Generic"/>).</summary>
     public bool IsGeneric { get; }
 
-    /// <summary>Whether any module defines <paramref name="tag"/> at this place (the top level when
-    /// <paramref name="parent"/> is 0): if not, the tables cannot say whether removing it keeps the instance valid.</summary>
-    public bool Defines(uint parent, uint tag) => parent == 0 ? _modulesByTopLevelTag.ContainsKey(tag) : _nested.ContainsKey((parent, tag));
-
     /// <summary>The rule for <paramref name="tag"/> inside an item of the sequence <paramref name="parent"/>.</summary>
     public IodAttributeRule? Nested(uint parent, uint tag) => _nested.GetValueOrDefault((parent, tag));
 
