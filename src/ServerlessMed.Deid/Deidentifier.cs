@@ -97,6 +97,7 @@ public sealed class Deidentifier
     private void Process(DicomDataset src, DicomDataset dst, Context ctx, uint parent = 0, bool cleaning = false)
     {
         var safeCreators = SafeCreatorBlocks(src);
+        var allKept = true;
         foreach (var item in src)
         {
             var tag = item.Tag;
@@ -137,10 +138,15 @@ public sealed class Deidentifier
             }
 
             ctx.Count(action);
-            Apply(action, item, dst, ctx, cleaning, src.Encoding);
+            allKept &= action == "K";
+            Apply(action, item, src, dst, ctx, cleaning);
         }
 
-        ctx.Iod.Restore(src, dst, parent);
+        if (!allKept)
+        {
+            // A dataset whose every attribute was kept lost nothing the IOD requires (most items of large sequences).
+            ctx.Iod.Restore(src, dst, parent);
+        }
     }
 
     /// <summary>Compound actions: a dummy where one may be required, zero length where the attribute may be empty, U
@@ -161,7 +167,7 @@ public sealed class Deidentifier
 
     private static bool IsOverlayGroup(DicomTag tag) => tag.Group is >= 0x6000 and <= 0x601E && (tag.Group & 1) == 0;
 
-    private void Apply(string action, DicomItem item, DicomDataset dst, Context ctx, bool cleaning, DicomEncoding encoding)
+    private void Apply(string action, DicomItem item, DicomDataset src, DicomDataset dst, Context ctx, bool cleaning)
     {
         var tag = item.Tag;
         switch (action)
@@ -219,7 +225,7 @@ public sealed class Deidentifier
                 dst.AddOrUpdate(vr == DicomVR.UI ? MapUids(e, vr) : DummyValues.Element(tag, vr, e.Length));
                 return;
             case "C":
-                dst.AddOrUpdate(Clean(e, vr, encoding, ctx));
+                dst.AddOrUpdate(Clean(e, vr, src, ctx));
                 return;
             default:
                 throw new InvalidOperationException($"unknown profile action '{action}' for {tag}");
@@ -238,7 +244,7 @@ public sealed class Deidentifier
         return new DicomElement(e.Tag, DicomVR.UI, DicomBuffer.FromBytes(DicomValueCodec.EncodeStrings(mapped, DicomVR.UI, DicomEncoding.Default)));
     }
 
-    private DicomElement Clean(DicomElement e, DicomVR vr, DicomEncoding encoding, Context ctx)
+    private DicomElement Clean(DicomElement e, DicomVR vr, DicomDataset src, Context ctx)
     {
         if (vr == DicomVR.DA || vr == DicomVR.DT)
         {
@@ -266,7 +272,7 @@ public sealed class Deidentifier
         }
 
         // Decoded and written back in the source's character set (an item's own, else the enclosing dataset's).
-        var charset = vr.IsTextLike ? encoding : DicomEncoding.Default;
+        var charset = vr.IsTextLike ? src.Encoding : DicomEncoding.Default;
         var cleaned = ctx.Scrubber.Clean(DicomValueCodec.DecodeText(e.Buffer.GetMemory().Span, vr, charset));
         return new DicomElement(e.Tag, vr, DicomBuffer.FromBytes(DicomValueCodec.EncodeStrings([cleaned], vr.IsMultiValuedString ? DicomVR.LT : vr, charset)));
     }

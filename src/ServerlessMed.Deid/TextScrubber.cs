@@ -9,15 +9,15 @@ namespace ServerlessMed.Deid;
 /// ids, numbers, addresses, at any depth), and by pattern what has an identifier's shape whoever it belongs to (dates
 /// in the common formats, phone numbers, record numbers). UIDs a text quotes are replaced by their mapped values, so
 /// a report's references stay consistent with the de-identified instances. What is removed becomes "***".</summary>
-/// <remarks>Built per instance and lazily: the needles and their expression are made on the first text cleaned.</remarks>
+/// <remarks>Built per instance and lazily: the needles are collected on the first text cleaned, and matched by
+/// ordinal search (building a regular expression per instance cost more than the cleaning).</remarks>
 public sealed partial class TextScrubber
 {
     public const string Removed = "***";
 
     private readonly DicomDataset _source;
     private readonly Func<string, string>? _mapUid;
-    private Regex? _needles;
-    private bool _built;
+    private string[]? _needles;
 
     private TextScrubber(DicomDataset source, Func<string, string>? mapUid)
     {
@@ -31,15 +31,10 @@ public sealed partial class TextScrubber
 
     public string Clean(string text)
     {
-        if (!_built)
-        {
-            _needles = BuildNeedles(_source);
-            _built = true;
-        }
-
+        _needles ??= BuildNeedles(_source);
         try
         {
-            return CleanShapes(_needles is null ? text : _needles.Replace(text, Removed));
+            return CleanShapes(_needles.Length == 0 ? text : RemoveNeedles(text, _needles));
         }
         catch (RegexMatchTimeoutException)
         {
@@ -47,7 +42,8 @@ public sealed partial class TextScrubber
         }
     }
 
-    private string CleanShapes(string text) =>
+    /// <summary>Every shape below has a digit in it: text without one (most labels) is not searched.</summary>
+    private string CleanShapes(string text) => text.AsSpan().IndexOfAnyInRange('0', '9') < 0 ? text :
         Shapes().Replace(text, m =>
         {
             if (m.Groups["uid"].Success)
@@ -68,27 +64,44 @@ public sealed partial class TextScrubber
             return Removed;
         });
 
-    /// <summary>One case-insensitive alternation of the instance's identifying values, longest first, matched as whole
-    /// tokens (a name component "Li" does not remove it from "Liver").</summary>
-    private static Regex? BuildNeedles(DicomDataset ds)
+    /// <summary>The instance's identifying values, longest first, so that a name is removed before a part of it.</summary>
+    private static string[] BuildNeedles(DicomDataset ds)
     {
         var needles = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         Collect(ds, needles);
-        if (needles.Count == 0)
+        return [.. needles.OrderByDescending(n => n.Length).ThenBy(n => n, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Each needle, case-insensitively, as a whole token (a name component "Li" does not remove it from
+    /// "Liver"), replaced by <see cref="Removed"/>.</summary>
+    private static string RemoveNeedles(string text, string[] needles)
+    {
+        foreach (var n in needles)
         {
-            return null;
+            var at = text.IndexOf(n, StringComparison.OrdinalIgnoreCase);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var sb = new StringBuilder(text.Length);
+            var from = 0;
+            for (; at >= 0; at = text.IndexOf(n, at + 1, StringComparison.OrdinalIgnoreCase))
+            {
+                var end = at + n.Length;
+                if (at < from || (Bounded(n[0]) && at > 0 && char.IsLetterOrDigit(text[at - 1])) || (Bounded(n[^1]) && end < text.Length && char.IsLetterOrDigit(text[end])))
+                {
+                    continue;
+                }
+
+                sb.Append(text, from, at - from).Append(Removed);
+                from = end;
+            }
+
+            text = from == 0 ? text : sb.Append(text, from, text.Length - from).ToString();
         }
 
-        var pattern = new StringBuilder();
-        foreach (var n in needles.OrderByDescending(n => n.Length).ThenBy(n => n, StringComparer.Ordinal))
-        {
-            pattern.Append(pattern.Length > 0 ? "|" : string.Empty)
-                .Append(Bounded(n[0]) ? @"(?<![\p{L}\p{N}])" : string.Empty)
-                .Append(Regex.Escape(n).Replace(@"\ ", @"\s+", StringComparison.Ordinal))
-                .Append(Bounded(n[^1]) ? @"(?![\p{L}\p{N}])" : string.Empty);
-        }
-
-        return new Regex(pattern.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(2));
+        return text;
     }
 
     /// <summary>Whether a token edge needs a word boundary: letters and digits of alphabetic scripts do; CJK ideographs

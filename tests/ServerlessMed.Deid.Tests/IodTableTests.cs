@@ -26,10 +26,13 @@ public sealed class IodTableTests
         var table = IodTable.Standard;
         var gsps = table.Find("1.2.840.10008.5.1.4.1.1.11.1");
         Assert.Equal("Grayscale Softcopy Presentation State", gsps.Name);
-        var empty = new DicomDataset();
-        Assert.Equal(IodAttributeType.Required, gsps.TopLevel(empty)[DicomTag.PresentationCreationDate.Value].Type);
-        Assert.Equal(DicomTag.ResponsiblePerson.Value, gsps.TopLevel(empty)[DicomTag.ResponsiblePersonRole.Value].DependsOn);
-        Assert.False(gsps.TopLevel(empty).ContainsKey(DicomTag.GraphicAnnotationSequence.Value), "a conditional module the instance does not have");
+        var present = gsps.PresentModules(new DicomDataset());
+        Assert.Equal(IodAttributeType.Required, gsps.TopLevel(DicomTag.PresentationCreationDate.Value, present)!.Type);
+        Assert.Equal(DicomTag.ResponsiblePerson.Value, gsps.TopLevel(DicomTag.ResponsiblePersonRole.Value, present)!.DependsOn);
+        Assert.Null(gsps.TopLevel(DicomTag.GraphicAnnotationSequence.Value, present)); // a conditional module the instance does not have
+        var annotated = new DicomDataset();
+        annotated.AddOrUpdate(new DicomSequence(DicomTag.GraphicAnnotationSequence));
+        Assert.Equal(IodAttributeType.Required, gsps.TopLevel(DicomTag.GraphicAnnotationSequence.Value, gsps.PresentModules(annotated))!.Type);
 
         var sr = table.Find("1.2.840.10008.5.1.4.1.1.88.33");
         Assert.Equal(IodAttributeType.ConditionallyRequired, sr.Nested(DicomTag.ContentSequence.Value, DicomTag.TextValue.Value)!.Type);

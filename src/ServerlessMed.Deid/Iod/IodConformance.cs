@@ -6,12 +6,11 @@ namespace ServerlessMed.Deid.Iod;
 /// <summary>Keeps one de-identified instance valid for its IOD after the profile's actions: where an action removed
 /// (or emptied) what the IOD requires, a dummy (Type 1) or an empty value (Type 2) goes back; an attribute whose
 /// condition names one that was removed goes with it (Responsible Person Role without Responsible Person). Only what
-/// the input had is restored, so an input's own defects are neither added to nor hidden.</summary>
+/// the input had is restored, so an input's own defects are neither added to nor hidden. Per dataset it walks input
+/// and output once, side by side (both are in tag order), and asks the IOD only about what was lost.</summary>
 internal sealed class IodConformance(IodDefinition iod, Func<string, string> mapUid, Action<string> count)
 {
     private const int MaxDummyDepth = 4;
-
-    private IReadOnlyDictionary<uint, IodAttributeRule>? _topLevel;
 
     public IodDefinition Iod { get; } = iod;
 
@@ -19,56 +18,83 @@ internal sealed class IodConformance(IodDefinition iod, Func<string, string> map
     /// itself (<paramref name="parent"/> 0) or an item of the sequence <paramref name="parent"/>.</summary>
     public void Restore(DicomDataset input, DicomDataset output, uint parent)
     {
-        // Which optional modules the instance has: those left in the output; for an IOD the tables lack, those the
-        // input had (what the modules of some IOD required of it is kept).
-        var rules = parent == 0 ? (_topLevel ??= Iod.TopLevel(Iod.IsGeneric ? input : output)) : null;
-        IodAttributeRule? Rule(uint tag) => rules is not null ? rules.GetValueOrDefault(tag) : Iod.Nested(parent, tag);
-
-        List<DicomTag>? dependents = null;
-        foreach (var item in output)
+        var lost = Lost(input, output);
+        if (lost is null)
         {
-            if (Rule(item.Tag.Value) is { DependsOn: not 0 } rule && WasRemoved(input, output, rule.DependsOn))
+            return;
+        }
+
+        // At the top level the rules are those of the modules the instance has: those left in the output; for an IOD
+        // the tables lack, those the input had (what the modules of some IOD required of it is kept).
+        var present = parent == 0 ? Iod.PresentModules(Iod.IsGeneric ? input : output) : null;
+        IodAttributeRule? Rule(uint tag) => present is not null ? Iod.TopLevel(tag, present) : Iod.Nested(parent, tag);
+
+        foreach (var had in lost)
+        {
+            foreach (var dependent in Iod.DependentsOf(parent, had.Tag.Value))
             {
-                (dependents ??= []).Add(item.Tag);
+                var tag = new DicomTag((ushort)(dependent >> 16), (ushort)dependent);
+                if (output.Contains(tag) && Rule(dependent)?.DependsOn == had.Tag.Value)
+                {
+                    output.Remove(tag);
+                    count("iodDependentRemoved");
+                }
             }
         }
 
-        foreach (var tag in dependents ?? [])
+        foreach (var had in lost)
         {
-            output.Remove(tag);
-            count("iodDependentRemoved");
+            if (Rule(had.Tag.Value) is { Type: not IodAttributeType.Optional } rule)
+            {
+                RestoreIfLost(had, output, rule);
+            }
         }
+    }
 
-        List<DicomItem>? restored = null;
+    /// <summary>The input's public attributes that the output lacks or has emptied, or null when there are none.</summary>
+    private static List<DicomItem>? Lost(DicomDataset input, DicomDataset output)
+    {
+        List<DicomItem>? lost = null;
+        using var o = output.GetEnumerator();
+        var more = o.MoveNext();
         foreach (var item in input)
         {
-            var tag = item.Tag;
-            if (tag.IsPrivate || tag.IsGroupLength || tag.Group == 0x0002 || Rule(tag.Value) is not { } rule || rule.Type == IodAttributeType.Optional)
+            var tag = item.Tag.Value;
+            while (more && o.Current.Tag.Value < tag)
             {
-                continue;
+                more = o.MoveNext();
             }
 
-            if (rule.DependsOn != 0 && !HasValue(output, rule.DependsOn))
+            var kept = more && o.Current.Tag.Value == tag;
+            if (!item.Tag.IsPrivate && (!kept || (IsEmpty(o.Current) && !IsEmpty(item))))
             {
-                continue; // its condition no longer holds
-            }
-
-            var present = output[tag];
-            if (present is null && (rule.NeedsValue || rule.NeedsPresence))
-            {
-                (restored ??= []).Add(rule.NeedsValue ? Dummy(tag, item, rule, 0) : DummyValues.Empty(tag, DummyValues.VRFor(tag, item)));
-                count(rule.NeedsValue ? "iodDummy" : "iodEmpty");
-            }
-            else if (present is not null && rule.NeedsValue && IsEmpty(present) && !IsEmpty(item))
-            {
-                (restored ??= []).Add(Dummy(tag, item, rule, 0));
-                count("iodDummy");
+                (lost ??= []).Add(item);
             }
         }
 
-        foreach (var item in restored ?? [])
+        return lost;
+    }
+
+    /// <summary>Puts back a dummy (Type 1, 1C) or an empty value (Type 2, 2C) for <paramref name="had"/> where the
+    /// output lost it or emptied what needs a value; not when its condition names an attribute that is gone.</summary>
+    private void RestoreIfLost(DicomItem had, DicomDataset output, IodAttributeRule rule)
+    {
+        if (rule.DependsOn != 0 && !HasValue(output, rule.DependsOn))
         {
-            output.AddOrUpdate(item);
+            return;
+        }
+
+        var tag = had.Tag;
+        var now = output[tag];
+        if (now is null)
+        {
+            output.AddOrUpdate(rule.NeedsValue ? Dummy(tag, had, rule, 0) : DummyValues.Empty(tag, DummyValues.VRFor(tag, had)));
+            count(rule.NeedsValue ? "iodDummy" : "iodEmpty");
+        }
+        else if (rule.NeedsValue && IsEmpty(now))
+        {
+            output.AddOrUpdate(Dummy(tag, had, rule, 0));
+            count("iodDummy");
         }
     }
 
@@ -110,12 +136,6 @@ internal sealed class IodConformance(IodDefinition iod, Func<string, string> map
         }
 
         return item;
-    }
-
-    private static bool WasRemoved(DicomDataset input, DicomDataset output, uint tag)
-    {
-        var t = new DicomTag((ushort)(tag >> 16), (ushort)tag);
-        return input[t] is { } had && !IsEmpty(had) && !HasValue(output, tag);
     }
 
     private static bool HasValue(DicomDataset ds, uint tag) => ds[new DicomTag((ushort)(tag >> 16), (ushort)tag)] is { } item && !IsEmpty(item);
