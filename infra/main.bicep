@@ -26,8 +26,21 @@ param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
 @minValue(1)
 param maxWorkerReplicas int = 4
 
-@description('URL of the Functions handler package (zip) in blob storage.')
-param functionsPackageUrl string
+@description('The image encoder: a model folder of the tenant\'s models container (upload it before the first ingest; see scripts/deploy.sh).')
+@minLength(1)
+param encoderModelId string
+
+@description('The diffusion model the GPU worker serves: a model folder of the tenant\'s models container (used when enableGeneration).')
+param diffusionModelId string = ''
+
+@description('Largest number of Functions instances the ingest app scales out to (Flex Consumption).')
+@minValue(40)
+@maxValue(1000)
+param functionsMaximumInstances int = 100
+
+@description('Always-ready instances of the ingest function (0: scale to zero; 1 or more: no cold start for the first upload of the day, billed while idle).')
+@minValue(0)
+param functionsAlwaysReady int = 0
 
 @description('Days before raw uploads are deleted by lifecycle management.')
 @minValue(1)
@@ -45,6 +58,9 @@ param logRetentionDays int = 90
 @minValue(1)
 param maxDeliveryCount int = 5
 
+@description('Deploy Azure AI Search for the similarity index (tenants whose index outgrows the embedded one).')
+param enableSearchService bool = false
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
@@ -52,6 +68,8 @@ var suffix = uniqueString(resourceGroup().id, tenantPrefix)
 var namePrefix = 'smed-${tenantPrefix}'
 var allTags = union(tags, { product: 'ServerlessMed', tenant: tenantPrefix })
 var storageName = take('smed${tenantPrefix}${suffix}', 24)
+// One lock duration for the generation queue and the worker that renews it (Service Bus allows 5 s to 5 min).
+var generationLockSeconds = 300
 
 resource functionsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${namePrefix}-functions-id'
@@ -67,7 +85,14 @@ resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-0
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
-  params: { namePrefix: namePrefix, location: location, tags: allTags, retentionDays: logRetentionDays }
+  params: {
+    namePrefix: namePrefix
+    location: location
+    tags: allTags
+    retentionDays: logRetentionDays
+    functionsIdentityName: functionsIdentity.name
+    workerIdentityName: enableGeneration ? workerIdentity.name : ''
+  }
 }
 
 module storage 'modules/storage.bicep' = {
@@ -99,7 +124,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     functionsIdentityName: functionsIdentity.name
     workerIdentityName: enableGeneration ? workerIdentity.name : ''
     maxDeliveryCount: maxDeliveryCount
-    lockDuration: 'PT5M'
+    lockDuration: 'PT${generationLockSeconds}S'
   }
 }
 
@@ -123,10 +148,13 @@ module functions 'modules/functions.bicep' = {
     identityName: functionsIdentity.name
     dataBlobEndpoint: storage.outputs.blobEndpoint
     dataQueueEndpoint: storage.outputs.queueEndpoint
-    serviceBusNamespace: serviceBus.outputs.namespaceName
+    serviceBusHost: serviceBus.outputs.host
     vaultUri: vault.outputs.vaultUri
     insightsConnectionString: monitoring.outputs.insightsConnectionString
-    packageUrl: functionsPackageUrl
+    encoderModelId: encoderModelId
+    maximumInstances: functionsMaximumInstances
+    alwaysReady: functionsAlwaysReady
+    searchEndpoint: enableSearchService ? search!.outputs.endpoint : ''
   }
 }
 
@@ -141,13 +169,25 @@ module worker 'modules/worker.bicep' = if (enableGeneration) {
     registryServer: registryServer
     gpuProfileType: gpuProfileType
     serviceBusNamespace: serviceBus.outputs.namespaceName
+    serviceBusHost: serviceBus.outputs.host
     dataBlobEndpoint: storage.outputs.blobEndpoint
     maxReplicas: maxWorkerReplicas
     logAnalyticsCustomerId: monitoring.outputs.workspaceCustomerId
+    insightsConnectionString: monitoring.outputs.insightsConnectionString
+    diffusionModelId: diffusionModelId
+    maxDeliveryCount: maxDeliveryCount
+    lockSeconds: generationLockSeconds
   }
+}
+
+module search 'modules/search.bicep' = if (enableSearchService) {
+  name: 'search'
+  params: { serviceName: 'smed-${tenantPrefix}-${suffix}', location: location, tags: allTags, functionsIdentityName: functionsIdentity.name }
 }
 
 output storageAccountName string = storage.outputs.storageName
 output keyVaultName string = vault.outputs.vaultName
 output functionsAppName string = functions.outputs.functionsAppName
+output functionsDeploymentContainer string = functions.outputs.deploymentContainerUrl
 output workerName string = enableGeneration ? worker!.outputs.workerName : ''
+output searchEndpoint string = enableSearchService ? search!.outputs.endpoint : ''

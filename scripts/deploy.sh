@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Deploy one tenant's environment: scripts/deploy.sh TENANT [--what-if] [--resource-group RG] [--location LOC]
-#   TENANT is the name of infra/tenants/TENANT.bicepparam. Needs the Azure CLI, logged in (az login).
-# After the first deployment, put the tenant's de-identification key in Key Vault (the template never holds it):
-#   az keyvault secret set --vault-name <keyVaultName output> --name deid-key --value "$(openssl rand -hex 32)"
+# Deploy one tenant's environment and its ingest app:
+#   scripts/deploy.sh TENANT [--what-if] [--resource-group RG] [--location LOC]
+# TENANT is the name of infra/tenants/TENANT.bicepparam. Needs the Azure CLI, logged in (az login), and the .NET SDK
+# (the Functions package is built here with scripts/package-functions.sh).
+#   1. az deployment group create: the environment (infra/main.bicep with the tenant's parameters);
+#   2. the ingest app's zip (scripts/package-functions.sh) deployed to the Flex Consumption app (One Deploy, into
+#      the app's deployment container with its identity).
+# Once, after the first deployment (the template never holds either):
+#   - the tenant's de-identification key in Key Vault:
+#       az keyvault secret set --vault-name <keyVaultName output> --name deid-key --value "$(openssl rand -hex 32)"
+#   - the models, as folders of the tenant's models container named by encoderModelId / diffusionModelId:
+#       az storage blob upload-batch --auth-mode login --account-name <storageAccountName output> -d models/<id> -s <folder>
 set -euo pipefail
 tenant="${1:?usage: scripts/deploy.sh TENANT [--what-if] [--resource-group RG] [--location LOC]}"; shift
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,4 +31,8 @@ az group create --name "$rg" --location "$location" --tags product=ServerlessMed
 if [ $what_if -eq 1 ]; then
   exec az deployment group what-if --resource-group "$rg" --template-file "$repo/infra/main.bicep" --parameters "$params"
 fi
-exec az deployment group create --resource-group "$rg" --name "serverlessmed-$tenant" --template-file "$repo/infra/main.bicep" --parameters "$params"
+app=$(az deployment group create --resource-group "$rg" --name "serverlessmed-$tenant" --template-file "$repo/infra/main.bicep" \
+  --parameters "$params" --query properties.outputs.functionsAppName.value --output tsv)
+package=$("$repo/scripts/package-functions.sh" "$repo/out/functions")
+az functionapp deployment source config-zip --resource-group "$rg" --name "$app" --src "$package"
+echo "deploy: $tenant deployed to $rg (Functions app $app)"

@@ -11,8 +11,18 @@ using ServerlessMed.Dicom;
 //       embedding stage time over raw ORT on the same tensors, batch 8 over batch 1 (bench/embedding-stage.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- pipeline-load [COUNT] [MODELS_DIR]
 //       COUNT re-stamped instances through Azurite + ingest: instances/s, p50/p95 upload→embedding (bench/pipeline-load.sh)
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- search [COUNT] [DIMS,DIMS] [QUERIES] [EXACT] [CLUSTERS]
+//       embedded similarity index (USearch) vs exact brute force: recall@10, p50/p99, rate ratio, build, size (bench/search.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- convert-all IN_LIST OUT_DIR
 //       rewrite every file listed in IN_LIST (one path a line) in one process: our side of bench/codec-vs-dcmconv.sh
+if (args.Length > 0 && args[0] == "search")
+{
+    // search [COUNT] [DIMS,DIMS] [QUERIES] [EXACT_QUERIES] [CLUSTERS] (bench/search.sh)
+    int Arg(int i, int d) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : d;
+    var dims = args.Length > 2 ? args[2].Split(',').Select(d => int.Parse(d, System.Globalization.CultureInfo.InvariantCulture)).ToList() : [384, 768];
+    return SearchBench.Run(Arg(1, 100_000), dims, Arg(3, 1000), Arg(4, 200), Arg(5, 50));
+}
+
 if (args.Length > 0 && args[0] == "convert-all")
 {
     var files = File.ReadAllLines(args[1]).Where(l => l.Length > 0).ToList();

@@ -1,54 +1,44 @@
-using ServerlessMed.Deid;
+using Microsoft.Extensions.Options;
 using ServerlessMed.GpuWorker;
-using ServerlessMed.Inference.Onnx;
-using ServerlessMed.Pipeline;
-using ServerlessMed.Pipeline.Storage;
-using ServerlessMed.Pipeline.Telemetry;
+using ServerlessMed.Pipeline.Hosting;
 
+// The GPU worker: settings validated at start-up (each wrong or missing one named), storage and Service Bus with the
+// worker's managed identity, the diffusion model loaded before the first job, /healthz for Container Apps' probes.
 var builder = WebApplication.CreateSlimBuilder(args);
-// Traces and metrics to Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set, else to the console.
-using var telemetry = TelemetryExport.Start("serverlessmed-gpu-worker", console: true);
-builder.Logging.AddServerlessMedTelemetry();
 builder.WebHost.UseUrls(builder.Configuration["SMED_HEALTH_URL"] ?? "http://0.0.0.0:8080");
+// Probes arrive every few seconds: ASP.NET Core's request lines would drown the worker's own.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // SIGTERM: the worker stops taking messages and abandons the running one within this grace (Container Apps sends
 // SIGTERM and waits terminationGracePeriodSeconds before SIGKILL; see infra/).
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(int.TryParse(builder.Configuration["SMED_SHUTDOWN_SECONDS"], out var s) ? s : 25));
-var config = builder.Configuration;
-var storageOptions = new TenantStorageOptions { ConnectionString = config["TenantStorage"] };
-using var startupLogger = LoggerFactory.Create(l => l.AddSimpleConsole());
-var log = startupLogger.CreateLogger("ServerlessMed.GpuWorker");
-
-// The model: SMED_MODEL_ID names a folder in the tenant's models container (downloaded once per content into
-// SMED_MODEL_CACHE); without it, SMED_DIFFUSION_MODEL is a folder under SMED_MODELS baked into the image.
-string diffusionFolder;
-if (config["SMED_MODEL_ID"] is { Length: > 0 } modelId)
-{
-    var cache = new ModelCache(new TenantStorage(storageOptions), config["SMED_MODEL_CACHE"] ?? Path.Combine(Path.GetTempPath(), "smed-models"), log);
-    diffusionFolder = await cache.GetAsync(modelId);
-}
-else
-{
-    diffusionFolder = Path.Combine(config["SMED_MODELS"] ?? "/models", config["SMED_DIFFUSION_MODEL"] ?? "diffusion/tiny-sd");
-}
-
-builder.Services.AddSingleton(sp => PipelineHost.Create(new PipelineHostOptions
-{
-    Storage = storageOptions,
-    // The worker never de-identifies; it needs no real tenant key.
-    Key = new TenantKey(new byte[32]),
-    DiffusionFolder = diffusionFolder,
-    // Service Bus in Azure (SMED_SERVICEBUS_NAMESPACE), the storage account's queue otherwise.
-    GenerationQueue = PipelineHostOptions.ServiceBusFromEnvironment(),
-    Onnx = new OnnxSessionOptions
-    {
-        Provider = Enum.Parse<ExecutionProviderPreference>(config["SMED_EXECUTION_PROVIDER"] ?? "Auto", ignoreCase: true),
-        DeviceId = int.TryParse(config["SMED_CUDA_DEVICE"], out var d) ? d : 0,
-        CudnnConvAlgoSearch = config["SMED_CUDNN_CONV_ALGO_SEARCH"] ?? "EXHAUSTIVE",
-        IntraOpThreads = 0,
-    },
-}, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ServerlessMed.GpuWorker")));
-builder.Services.AddHostedService<GenerationWorker>();
+GenerationApp.ConfigureServices(builder.Services, builder.Configuration);
 
 var app = builder.Build();
-app.MapGet("/healthz", (PipelineHost host) => Results.Ok(new { status = "ok", model = host.Diffusion?.Id, modelHash = host.Diffusion?.Hash, provider = host.Diffusion?.Provider }));
-app.Run();
+// Liveness: the process answers (a model download may take minutes, which must not restart the container).
+// Readiness: the model is loaded and the worker takes requests.
+app.MapGet("/healthz", (GenerationRuntime runtime) => Results.Ok(Health(runtime)));
+app.MapGet("/readyz", (GenerationRuntime runtime) => runtime.Service is null
+    ? Results.Json(Health(runtime), statusCode: StatusCodes.Status503ServiceUnavailable)
+    : Results.Ok(Health(runtime)));
+try
+{
+    // Settings first, before the host logs a start-up failure with its stack trace.
+    _ = app.Services.GetRequiredService<IOptions<GenerationHostSettings>>().Value;
+}
+catch (OptionsValidationException e)
+{
+    // Wrong or missing settings: one line each, no stack trace, and an exit code Container Apps shows.
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine($"generation worker cannot start: {failure}");
+    }
+
+    return GenerationWorker.RefusedExitCode;
+}
+
+await app.RunAsync();
+return Environment.ExitCode;
+
+static object Health(GenerationRuntime runtime) => runtime.Service is { } service
+    ? new { status = "ok", model = service.Model.Id, modelHash = service.Model.Hash, provider = service.Model.Provider }
+    : new { status = "starting" };

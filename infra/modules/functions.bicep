@@ -1,10 +1,11 @@
-// The ingest Functions app, run as a custom handler (see functions/ and host.json).
+// The ingest Functions app: .NET 10 on the isolated worker (functions/), on the Flex Consumption plan.
 //
-// Hosting: Elastic Premium (EP1). Custom handlers run on every Functions plan; we chose Premium because it keeps
-// instances warm (no cold start for a hospital's first upload of the day), supports VNet integration, and is
-// documented for custom handlers on Linux. Flex Consumption was considered: its runtime stack catalogue lists a
-// "custom" stack, but we could not confirm from the documentation available to us that custom handlers are
-// generally available on Flex, so we do not depend on it. Switching is a plan change plus functionAppConfig.
+// Hosting: Flex Consumption (FC1). Elastic Premium was chosen only because the app was a custom handler; as an
+// isolated-worker app it runs where Microsoft puts new Functions features: Flex Consumption runs dotnet-isolated 10.0
+// on Linux, scales to zero between batches (a hospital uploads in bursts) and out per function with target-based
+// queue scaling, integrates with a VNet, and keeps instances warm on request (alwaysReady) for tenants who want no
+// cold start for the first upload of the day. The code is deployed as a zip into a container of the host storage
+// account with the app's identity (scripts/deploy.sh), so no setting or share needs a key.
 import { roles } from 'roles.bicep'
 
 param namePrefix string
@@ -14,17 +15,23 @@ param tags object
 param identityName string
 param dataBlobEndpoint string
 param dataQueueEndpoint string
-param serviceBusNamespace string
+param serviceBusHost string
 param vaultUri string
 param insightsConnectionString string
-@description('URL of the published handler package (zip) in a blob the identity can read.')
-param packageUrl string
+@description('The image encoder: a model folder of the tenant\'s models container.')
+param encoderModelId string
+param maximumInstances int
+@description('Always-ready instances of the ingest function (0: none).')
+param alwaysReady int
+@description('The Azure AI Search endpoint when the tenant has one (empty: the embedded index in the tenant storage).')
+param searchEndpoint string
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
 }
 
-// The Functions host's own storage (leases, timers): separate from the tenant's data and also key-less.
+// The Functions host's own storage (leases, scale state, the deployment package): separate from the tenant's data
+// and also key-less.
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: hostStorageName
   location: location
@@ -38,6 +45,18 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     defaultToOAuthAuthentication: true
   }
+}
+
+resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: hostStorage
+  name: 'default'
+}
+
+var deploymentContainerName = 'app-package'
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: hostBlobs
+  name: deploymentContainerName
+  properties: { publicAccess: 'None' }
 }
 
 var hostRoles = [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]
@@ -55,14 +74,15 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   name: '${namePrefix}-functions-plan'
   location: location
   tags: tags
-  kind: 'elastic'
-  sku: { name: 'EP1', tier: 'ElasticPremium' }
+  kind: 'functionapp'
+  sku: { name: 'FC1', tier: 'FlexConsumption' }
   properties: {
     reserved: true
-    maximumElasticWorkerCount: 20
   }
 }
 
+// Every setting below is read by the app (ServerlessMed.Pipeline/Hosting/Settings.cs) or by the Functions host;
+// tests/ServerlessMed.Infra.Tests checks both directions by name.
 resource site 'Microsoft.Web/sites@2023-12-01' = {
   name: '${namePrefix}-functions'
   location: location
@@ -77,32 +97,55 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identity.id
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstances
+        instanceMemoryMB: 2048
+        alwaysReady: alwaysReady > 0 ? [{ name: 'function:ingest', instanceCount: alwaysReady }] : []
+      }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
+    }
     siteConfig: {
-      linuxFxVersion: ''
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [
-        { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
-        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }
+        // The host's own storage, identity-based.
         { name: 'AzureWebJobsStorage__accountName', value: hostStorage.name }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
-        // The queue trigger's connection ("TenantStorage" in function.json), identity-based.
-        { name: 'TenantStorage__queueServiceUri', value: dataQueueEndpoint }
+        // The tenant's data: the queue trigger's connection ("TenantStorage") and the app's own clients.
         { name: 'TenantStorage__blobServiceUri', value: dataBlobEndpoint }
+        { name: 'TenantStorage__queueServiceUri', value: dataQueueEndpoint }
         { name: 'TenantStorage__credential', value: 'managedidentity' }
         { name: 'TenantStorage__clientId', value: identity.properties.clientId }
-        { name: 'SMED_SERVICEBUS_NAMESPACE', value: serviceBusNamespace }
-        { name: 'SMED_KEY_VAULT_URI', value: vaultUri }
+        // Generation requests.
+        { name: 'ServiceBus__fullyQualifiedNamespace', value: serviceBusHost }
+        { name: 'ServiceBus__queueName', value: 'generation' }
+        { name: 'ServiceBus__credential', value: 'managedidentity' }
+        { name: 'ServiceBus__clientId', value: identity.properties.clientId }
+        // The tenant key (secret deid-key).
+        { name: 'KeyVault__vaultUri', value: vaultUri }
+        { name: 'KeyVault__credential', value: 'managedidentity' }
+        { name: 'KeyVault__clientId', value: identity.properties.clientId }
+        { name: 'SMED_ENCODER_MODEL_ID', value: encoderModelId }
+        // The similarity index: Azure AI Search when deployed (API keys off), else the embedded one.
+        { name: 'Search__endpoint', value: searchEndpoint }
+        { name: 'Search__credential', value: 'managedidentity' }
+        { name: 'Search__clientId', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insightsConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-        // Linux Premium runs from a package URL without an Azure Files content share (which would need keys).
-        { name: 'WEBSITE_RUN_FROM_PACKAGE', value: packageUrl }
-        { name: 'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', value: identity.id }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.properties.clientId}' }
       ]
     }
   }
 }
 
 output functionsAppName string = site.name
+output deploymentContainerUrl string = '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'

@@ -1,5 +1,6 @@
-// The generation queue: Entra ID only (local auth off), TLS 1.2, peek-lock with a bounded delivery count and
-// dead-lettering of expired requests.
+// The generation queue: Entra ID only (local auth off), TLS 1.2, peek-lock with a bounded delivery count; requests
+// that keep failing, and expired ones, go to the queue's own dead-letter sub-queue (generation/$deadletterqueue),
+// which the worker's receiver role covers.
 import { roles } from 'roles.bicep'
 
 param namespaceName string
@@ -45,29 +46,6 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
   }
 }
 
-// The REST data plane has no dead-letter operation: the worker moves poison requests here, reason as a property.
-resource poisonQueue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
-  parent: namespace
-  name: 'generation-poison'
-  properties: {
-    lockDuration: lockDuration
-    maxDeliveryCount: maxDeliveryCount
-    deadLetteringOnMessageExpiration: true
-    defaultMessageTimeToLive: 'P14D'
-    enablePartitioning: false
-  }
-}
-
-resource workerPoisonSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(workerIdentityName)) {
-  name: guid(poisonQueue.id, workerIdentity.id, roles.serviceBusDataSender)
-  scope: poisonQueue
-  properties: {
-    principalId: workerIdentity!.properties.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
-  }
-}
-
 resource functionsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(queue.id, functionsIdentity.id, roles.serviceBusDataSender)
   scope: queue
@@ -90,3 +68,5 @@ resource workerReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
 
 output namespaceName string = namespace.name
 output endpoint string = namespace.properties.serviceBusEndpoint
+// The fully qualified namespace the SDK connects to (ServiceBus__fullyQualifiedNamespace).
+output host string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]

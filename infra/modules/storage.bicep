@@ -21,7 +21,9 @@ resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-0
 }
 
 var containers = ['uploads', 'deid', 'embeddings', 'audit', 'quarantine', 'generated', 'models', 'eventgrid-deadletter']
-var queues = ['ingest', 'ingest-poison', 'generation-local', 'generation-local-poison']
+// ingest-poison: where the Functions host moves a message after host.json's maxDequeueCount. (The generation queue is
+// Service Bus, with its own dead-letter sub-queue.)
+var queues = ['ingest', 'ingest-poison']
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: storageName
@@ -128,6 +130,29 @@ resource functionsModelsRole 'Microsoft.Authorization/roleAssignments@2022-04-01
     principalId: functionsIdentity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
+  }
+}
+
+// The status function counts generated files.
+resource functionsGeneratedRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, 'generated', functionsIdentity.id, roles.storageBlobDataReader)
+  scope: blobContainers[indexOf(containers, 'generated')]
+  properties: {
+    principalId: functionsIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
+  }
+}
+
+// The queue trigger peeks, receives, updates and deletes messages (Message Processor) and reads the queue's length
+// for scaling (Reader), as the Functions documentation lists for an identity-based queue trigger.
+resource functionsIngestQueueReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, 'ingest', functionsIdentity.id, roles.storageQueueDataReader)
+  scope: storageQueues[indexOf(queues, 'ingest')]
+  properties: {
+    principalId: functionsIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataReader)
   }
 }
 

@@ -9,9 +9,15 @@ param registryServer string
 @description('Container Apps GPU workload profile type, e.g. Consumption-GPU-NC8as-T4 or Consumption-GPU-NC24-A100.')
 param gpuProfileType string
 param serviceBusNamespace string
+param serviceBusHost string
 param dataBlobEndpoint string
 param maxReplicas int
 param logAnalyticsCustomerId string
+param insightsConnectionString string
+@description('The diffusion model: a model folder of the tenant\'s models container.')
+param diffusionModelId string
+param maxDeliveryCount int
+param lockSeconds int
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
@@ -33,6 +39,8 @@ resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
   }
 }
 
+// Every setting below is read by the worker (ServerlessMed.Pipeline/Hosting/Settings.cs);
+// tests/ServerlessMed.Infra.Tests checks both directions by name.
 resource worker 'Microsoft.App/containerApps@2025-01-01' = {
   name: '${namePrefix}-worker'
   location: location
@@ -51,19 +59,31 @@ resource worker 'Microsoft.App/containerApps@2025-01-01' = {
       ]
     }
     template: {
+      // SIGTERM abandons the running request so another replica takes it; the worker waits up to 25 s for that.
+      terminationGracePeriodSeconds: 30
       containers: [
         {
           name: 'worker'
           image: image
           env: [
-            { name: 'SMED_EXECUTION_PROVIDER', value: 'Auto' }
-            { name: 'SMED_SERVICEBUS_NAMESPACE', value: serviceBusNamespace }
-            { name: 'SMED_BLOB_ENDPOINT', value: dataBlobEndpoint }
-            { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+            // On a GPU profile a worker without CUDA refuses to start (one log line, exit 3) instead of running on CPU.
+            { name: 'SMED_EXECUTION_PROVIDER', value: 'Cuda' }
+            { name: 'SMED_DIFFUSION_MODEL_ID', value: diffusionModelId }
+            { name: 'SMED_MAX_DELIVERY_COUNT', value: string(maxDeliveryCount) }
+            { name: 'SMED_LEASE_SECONDS', value: string(lockSeconds) }
+            { name: 'TenantStorage__blobServiceUri', value: dataBlobEndpoint }
+            { name: 'TenantStorage__credential', value: 'managedidentity' }
+            { name: 'TenantStorage__clientId', value: identity.properties.clientId }
+            { name: 'ServiceBus__fullyQualifiedNamespace', value: serviceBusHost }
+            { name: 'ServiceBus__queueName', value: 'generation' }
+            { name: 'ServiceBus__credential', value: 'managedidentity' }
+            { name: 'ServiceBus__clientId', value: identity.properties.clientId }
+            { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insightsConnectionString }
+            { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.properties.clientId}' }
           ]
           probes: [
             { type: 'Liveness', httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 30 }
-            { type: 'Readiness', httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10 }
+            { type: 'Readiness', httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 10 }
           ]
         }
       ]

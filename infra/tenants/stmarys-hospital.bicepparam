@@ -3,7 +3,8 @@ using '../main.bicep'
 
 param tenantPrefix = 'stmarys'
 param enableGeneration = false
-param functionsPackageUrl = 'https://smedreleases.blob.core.windows.net/releases/serverlessmed-functions-0.1.0.zip'
+param encoderModelId = 'cxr-foundation-v1'
+param functionsAlwaysReady = 1
 param uploadRetentionDays = 3
 param quarantineRetentionDays = 30
 param tags = {

@@ -14,6 +14,9 @@ var root = new RootCommand("smed: ServerlessMed, de-identification, embeddings a
     StorageCommands.Upload(),
     StorageCommands.Run(),
     StorageCommands.Status(),
+    SearchCommands.Index(),
+    SearchCommands.Search(),
+    ExportCommand.Create(),
 };
 try
 {
@@ -25,5 +28,15 @@ catch (Exception e) when (e is ServerlessMed.Deid.DeidPolicyException or Invalid
 {
     // Configuration and environment problems (policy, key, models, storage): one line, exit 2, no stack trace.
     Console.Error.WriteLine($"smed: {e.Message.Split('\n')[0]}");
+    return 2;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    // Host settings (smed run reads the same ones as the Azure hosts): one line per wrong or missing setting.
+    foreach (var failure in e.Failures)
+    {
+        Console.Error.WriteLine($"smed: {failure}");
+    }
+
     return 2;
 }

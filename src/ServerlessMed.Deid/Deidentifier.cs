@@ -19,8 +19,11 @@ public sealed class Deidentifier
     private readonly HashSet<uint> _remove;
     private readonly ConfidentialityProfile _profile = ConfidentialityProfile.Standard;
 
+    private readonly TenantKey _key;
+
     public Deidentifier(TenantKey key, DeidPolicy policy)
     {
+        _key = key;
         _policy = policy;
         _mapper = new KeyedMapper(key, policy);
         _options = policy.OptionSet;
@@ -31,6 +34,10 @@ public sealed class Deidentifier
     }
 
     public KeyedMapper Mapper => _mapper;
+
+    /// <summary>Keyed fingerprints of the original instance's identifying values (see <see cref="IdentifierFingerprints"/>),
+    /// stored beside its audit record so the export's leak gate can recognise them later without keeping them.</summary>
+    public IReadOnlyList<string> Fingerprints(DicomFile original) => IdentifierFingerprints.Of(original.Dataset, _key);
 
     public DeidResult Deidentify(DicomFile input)
     {
@@ -107,7 +114,13 @@ public sealed class Deidentifier
             }
 
             string action;
-            if (_remove.Contains(tag.Value))
+            if (item is DicomElement { IsUndecodable: true })
+            {
+                // Encoded as UN and not readable with its dictionary VR (the reader decodes every UN value it can):
+                // opaque bytes are never copied, whatever the profile or the policy's keep list says.
+                action = "X";
+            }
+            else if (_remove.Contains(tag.Value))
             {
                 action = "X";
             }

@@ -33,7 +33,7 @@ public sealed class TenantKey
 
         if (!createIfMissing)
         {
-            throw new FileNotFoundException($"tenant key file '{path}' does not exist (create one with: smed deid --key-file {path}, or set SMED_KEY_FILE)");
+            throw new FileNotFoundException($"tenant key file '{path}' does not exist (a key file that is named must exist: a new key would give every patient new pseudonyms; only the default {DefaultPath} is created when missing)");
         }
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;

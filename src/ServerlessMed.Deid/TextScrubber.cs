@@ -64,13 +64,18 @@ public sealed partial class TextScrubber
             return Removed;
         });
 
-    /// <summary>The instance's identifying values, longest first, so that a name is removed before a part of it.</summary>
-    private static string[] BuildNeedles(DicomDataset ds)
+    /// <summary>The instance's own identifying values (see <see cref="Collect"/>): what free text is cleaned of here, and
+    /// what the export's leak gate looks for (as keyed fingerprints, see <see cref="IdentifierFingerprints"/>).</summary>
+    public static IEnumerable<string> IdentifyingValues(DicomDataset ds)
     {
         var needles = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         Collect(ds, needles);
-        return [.. needles.OrderByDescending(n => n.Length).ThenBy(n => n, StringComparer.Ordinal)];
+        return needles;
     }
+
+    /// <summary>The instance's identifying values, longest first, so that a name is removed before a part of it.</summary>
+    private static string[] BuildNeedles(DicomDataset ds) =>
+        [.. IdentifyingValues(ds).OrderByDescending(n => n.Length).ThenBy(n => n, StringComparer.Ordinal)];
 
     /// <summary>Each needle, case-insensitively, as a whole token (a name component "Li" does not remove it from
     /// "Liver"), replaced by <see cref="Removed"/>.</summary>

@@ -23,7 +23,13 @@ public sealed class DicomElement(DicomTag tag, DicomVR vr, DicomBuffer buffer) :
 
     public long Length => Buffer.Length;
 
-    public override DicomItem Clone() => new DicomElement(Tag, ValueRepresentation, Buffer);
+    /// <summary>The reader found this attribute encoded as UN and could not read it with the VR the dictionary gives it
+    /// (PS3.5 6.2.2): a sequence whose bytes are not implicit VR little endian items, a number whose length is not
+    /// a whole number of values, text with control bytes. Its bytes are opaque, so nothing may copy them blind: the
+    /// de-identifier removes such elements.</summary>
+    public bool IsUndecodable { get; init; }
+
+    public override DicomItem Clone() => new DicomElement(Tag, ValueRepresentation, Buffer) { IsUndecodable = IsUndecodable };
 }
 
 /// <summary>A sequence (VR SQ): zero or more item datasets.</summary>

@@ -1,42 +1,41 @@
-using System.Text.Json;
-using Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ServerlessMed.Deid;
 using ServerlessMed.Inference.Diffusion;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Inference.Onnx;
 using ServerlessMed.Pipeline.Events;
+using ServerlessMed.Pipeline.Hosting;
 using ServerlessMed.Pipeline.Messaging;
 using ServerlessMed.Pipeline.Stages;
 using ServerlessMed.Pipeline.Storage;
 
 namespace ServerlessMed.Pipeline;
 
-/// <summary>Everything a host needs, wired from options: storage, queues, the stages and their processors.
-/// The CLI, the Functions handler and the GPU worker each build one and call the parts they run.</summary>
+/// <summary>Both stages in one process, with the local event source (a blob listing standing in for Event Grid):
+/// what <c>smed run</c>, <c>smed demo</c>, the benches and the Azurite tests run. <see cref="FromSettingsAsync"/> builds it
+/// from the same settings and runtimes as the Azure hosts; <see cref="Create"/> from model folders and a key, for tests.</summary>
 public sealed class PipelineHost : IDisposable
 {
-    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, DiffusionModel? diffusion, ILogger logger, StageMetrics metrics, Deidentifier deidentifier, IJobQueue? generationQueue, EncoderBatchingOptions batching)
+    private readonly IAsyncDisposable? _owner;
+
+    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, IngestStage ingest, IJobQueue generationQueue, GenerationStage? generation, DiffusionModel? diffusion, StageMetrics metrics, TenantStorageOptions processing, ILogger logger, IAsyncDisposable? owner)
     {
         Storage = storage;
         Policy = policy;
         Encoder = encoder;
         Diffusion = diffusion;
         Metrics = metrics;
+        _owner = owner;
         IngestQueue = new StorageJobQueue(storage.Queue(storage.Options.IngestQueue), storage.Queue(storage.Options.IngestQueue + "-poison"));
-        GenerationQueue = generationQueue ?? new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
+        GenerationQueue = generationQueue;
         EventSource = new LocalEventSource(storage, IngestQueue);
-        Ingest = new IngestStage(storage, deidentifier, encoder, policy, GenerationQueue, logger, metrics, batching);
-        Generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
-        IngestProcessor = new QueueProcessor(IngestQueue, async (m, ct) =>
-        {
-            var outcome = await Ingest.HandleAsync(BlobCreatedEvent.Parse(m.Body), ct).ConfigureAwait(false);
-            _ = outcome;
-        }, Classify, logger)
-        { MaxDeliveryCount = storage.Options.MaxDeliveryCount, Lease = storage.Options.Lease, BatchSize = storage.Options.IngestConcurrency, Concurrency = storage.Options.IngestConcurrency };
-        GenerationProcessor = Generation is null ? null : new QueueProcessor(GenerationQueue, async (m, ct) =>
-            await Generation.HandleAsync(GenerationMessage.Parse(m.Body), ct).ConfigureAwait(false), Classify, logger)
-        { MaxDeliveryCount = storage.Options.MaxDeliveryCount, Lease = storage.Options.Lease, BatchSize = 1, OnDeadLetter = Generation.WriteFailureAsync };
+        Ingest = ingest;
+        Generation = generation;
+        IngestProcessor = StageProcessors.Ingest(Ingest, IngestQueue, processing, logger);
+        GenerationProcessor = Generation is null ? null : StageProcessors.Generation(Generation, GenerationQueue, processing, logger);
     }
 
     public TenantStorage Storage { get; }
@@ -68,8 +67,47 @@ public sealed class PipelineHost : IDisposable
         var factory = new OnnxSessionFactory(options.Onnx, m => logger.LogWarning("{Message}", m));
         var encoder = options.EncoderFolder is { } ef ? new ImageEncoder(ef, factory) : null;
         var diffusion = options.DiffusionFolder is { } df ? new DiffusionModel(df, factory) : null;
-        var deid = new Deidentifier(options.Key, options.Policy);
-        return new PipelineHost(new TenantStorage(options.Storage), options.Policy, encoder, diffusion, logger, new StageMetrics(), deid, options.GenerationQueue, options.EncoderBatching);
+        var storage = new TenantStorage(options.Storage);
+        var metrics = new StageMetrics();
+        var generationQueue = options.GenerationQueue ?? new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
+        var ingest = new IngestStage(storage, new Deidentifier(options.Key, options.Policy), encoder, options.Policy, generationQueue, logger, metrics, options.EncoderBatching);
+        var generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
+        return new PipelineHost(storage, options.Policy, encoder, ingest, generationQueue, generation, diffusion, metrics, storage.Options, logger, owner: null);
+    }
+
+    /// <summary>Builds both stages from host settings (<see cref="Settings"/>: TenantStorage, SMED_KEY_FILE or KeyVault,
+    /// SMED_POLICY, SMED_ENCODER_MODEL_ID, SMED_DIFFUSION_MODEL_ID, ...) through the same registrations and runtimes as
+    /// the Functions app and the GPU worker; models come from the tenant's models container.</summary>
+    /// <param name="generation">Run the generation stage too (needs the diffusion model's settings).</param>
+    /// <param name="processing">Lease, deliveries and concurrency of the local queue pumps (default: the storage defaults).</param>
+    /// <exception cref="OptionsValidationException">A setting is missing or wrong (each named).</exception>
+    public static async Task<PipelineHost> FromSettingsAsync(IConfiguration configuration, ILoggerFactory loggers, bool generation, TenantStorageOptions? processing = null, CancellationToken cancellationToken = default)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(loggers);
+        services.AddServerlessMedIngest(configuration);
+        if (generation)
+        {
+            services.AddServerlessMedGeneration(configuration);
+        }
+
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            provider.GetRequiredService<IStartupValidator>().Validate();
+            var ingest = provider.GetRequiredService<IngestRuntime>();
+            var stage = await ingest.StageAsync(cancellationToken).ConfigureAwait(false);
+            var service = generation
+                ? await provider.GetRequiredService<GenerationRuntime>().StartAsync(cancellationToken).ConfigureAwait(false)
+                : null;
+            var logger = loggers.CreateLogger("ServerlessMed.Pipeline");
+            return new PipelineHost(ingest.Storage, ingest.Policy, ingest.Encoder, stage, ingest.GenerationQueue, service?.Stage, service?.Model, ingest.Metrics, processing ?? ingest.Storage.Options, logger, provider);
+        }
+        catch
+        {
+            await provider.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Runs the local event source and both stages until nothing is left to do: no uploads, empty queues.</summary>
@@ -107,19 +145,15 @@ public sealed class PipelineHost : IDisposable
         }
     }
 
-    /// <summary>Storage faults are transient; everything else (bad message, bad input the stage did not quarantine) is permanent.</summary>
-    public static FailureKind Classify(Exception e) => e switch
-    {
-        RequestFailedException r when r.Status is 408 or 429 or >= 500 => FailureKind.Transient,
-        RequestFailedException => FailureKind.Transient,
-        IOException or TimeoutException or HttpRequestException => FailureKind.Transient,
-        InsufficientMemoryException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException => FailureKind.Transient,
-        JsonException or GenerationFailedException or FormatException => FailureKind.Permanent,
-        _ => FailureKind.Permanent,
-    };
-
     public void Dispose()
     {
+        if (_owner is not null)
+        {
+            // The runtimes own the stage, the models and the queue clients.
+            _owner.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return;
+        }
+
         Ingest.Dispose();
         Encoder?.Dispose();
         Diffusion?.Dispose();
@@ -143,21 +177,7 @@ public sealed class PipelineHostOptions
     /// <summary>How the ingest stage batches frames of concurrently handled instances into encoder runs.</summary>
     public EncoderBatchingOptions EncoderBatching { get; init; } = new();
 
-    /// <summary>The generation queue's transport; null: the tenant storage account's queue. In Azure the hosts pass
-    /// a <see cref="ServiceBusJobQueue"/> (see <see cref="ServiceBusFromEnvironment"/>).</summary>
+    /// <summary>The generation queue's transport; null: the tenant storage account's queue. The Azure hosts build
+    /// theirs from settings (Hosting/).</summary>
     public IJobQueue? GenerationQueue { get; init; }
-
-    /// <summary>The Service Bus generation queue when SMED_SERVICEBUS_NAMESPACE is set (the hosts' app settings in
-    /// Azure), authenticated with the managed identity AZURE_CLIENT_ID; else null.</summary>
-    public static IJobQueue? ServiceBusFromEnvironment(string queue = "generation")
-    {
-        if (Environment.GetEnvironmentVariable("SMED_SERVICEBUS_NAMESPACE") is not { Length: > 0 } ns)
-        {
-            return null;
-        }
-
-        var endpoint = new Uri(ns.Contains('.', StringComparison.Ordinal) ? $"https://{ns}/" : $"https://{ns}.servicebus.windows.net/");
-        var credential = new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions { ManagedIdentityClientId = Environment.GetEnvironmentVariable("AZURE_CLIENT_ID") });
-        return new ServiceBusJobQueue(new ServiceBusOptions { Endpoint = endpoint, Queue = queue, Credential = credential });
-    }
 }

@@ -86,6 +86,64 @@ public sealed class DeidCommandTests
         Assert.Contains("must not be inside OUT", r.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>OUT (or the quarantine) where a file is, or under a file: one line naming the problem, exit 2, no stack
+    /// trace, and nothing written.</summary>
+    [Fact]
+    public void An_output_or_quarantine_path_that_is_a_file_is_a_one_line_error()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidfile").FullName;
+        var input = Corpus.Get("pydicom/CT_small.dcm").FullPath;
+        var key = Path.Combine(root, "k");
+        File.WriteAllText(key, new string('d', 64));
+        var file = Path.Combine(root, "existing.txt");
+        File.WriteAllText(file, "not a folder");
+        foreach (var (args, expected) in new[]
+        {
+            (new[] { file }, "is a file; it must be a folder"),
+            ([Path.Combine(file, "sub")], "cannot be created"),
+            ([Path.Combine(root, "out"), "--quarantine", file], "is a file; it must be a folder"),
+        })
+        {
+            var r = Smed.Run(["deid", input, .. args, "--key-file", key]);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Single(r.StdErr.Trim().Split('\n'));
+            Assert.Contains(expected, r.StdErr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", r.StdErr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("not a folder", File.ReadAllText(file));
+        Assert.False(Directory.Exists(Path.Combine(root, "out")));
+        Directory.Delete(root, recursive: true);
+    }
+
+    /// <summary>A key file named by --key-file or $SMED_KEY_FILE that does not exist is an error (a typo would give every
+    /// patient new pseudonyms) and is not created; only the default .smed/tenant.key is created when missing.</summary>
+    [Fact]
+    public void A_named_key_file_that_does_not_exist_is_an_error_and_only_the_default_is_created()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidkey").FullName;
+        var input = Corpus.Get("pydicom/CT_small.dcm").FullPath;
+        var typo = Path.Combine(root, "tenant.kye");
+        var named = Smed.Run(["deid", input, Path.Combine(root, "out-a"), "--key-file", typo]);
+        var fromEnv = Smed.Run(["deid", input, Path.Combine(root, "out-b")], new Dictionary<string, string> { ["SMED_KEY_FILE"] = typo });
+        foreach (var r in new[] { named, fromEnv })
+        {
+            Assert.Equal(2, r.ExitCode);
+            Assert.Single(r.StdErr.Trim().Split('\n'));
+            Assert.Contains("does not exist", r.StdErr, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(typo));
+        Assert.Empty(Directory.GetFiles(root, "*.dcm", SearchOption.AllDirectories));
+
+        var cwd = Directory.CreateDirectory(Path.Combine(root, "cwd")).FullName;
+        var byDefault = Smed.Run(["deid", input, Path.Combine(root, "out-c")], new Dictionary<string, string> { ["SMED_KEY_FILE"] = string.Empty }, workingDirectory: cwd);
+        Assert.True(byDefault.ExitCode == 0, byDefault.StdErr);
+        Assert.Contains("created a new tenant key", byDefault.StdErr, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(cwd, ".smed", "tenant.key")));
+        Directory.Delete(root, recursive: true);
+    }
+
     /// <summary>A name in the folder that cannot be read (here a dangling link, named like a patient) is counted and
     /// quarantined with a reason that names neither the file nor its path; the run does not stop.</summary>
     [Fact]

@@ -234,7 +234,7 @@ public sealed class MemoryFallbackTests
     public void At_one_image_per_batch_it_is_a_transient_failure_and_other_errors_pass_through()
     {
         Assert.Throws<InsufficientMemoryException>(() => ServerlessMed.Pipeline.Stages.GenerationStage.WithMemoryFallback<int>(Request, _ => throw new OutOfMemoryException("Failed to allocate memory"), new CapturingLogger(), "g"));
-        Assert.Equal(FailureKind.Transient, PipelineHost.Classify(new InsufficientMemoryException()));
+        Assert.Equal(FailureKind.Transient, FailureClassifier.Classify(new InsufficientMemoryException()));
         Assert.Throws<InvalidOperationException>(() => ServerlessMed.Pipeline.Stages.GenerationStage.WithMemoryFallback<int>(Request, _ => throw new InvalidOperationException("out of memory? no: a bug"), new CapturingLogger(), "g"));
     }
 }

@@ -53,7 +53,8 @@ public sealed class SecurityPropertyTests
         "ba92f5b4-2d11-453d-a403-e96b0029c9fe", "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
         "8a0f0c08-91a1-4084-bc3d-661d67233fed", "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
         "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39", "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
-        "4633458b-17de-408a-b874-0445c86b69e6", "3913510d-42f4-4e42-8a64-420c390055eb",
+        "4633458b-17de-408a-b874-0445c86b69e6", "3913510d-42f4-4e42-8a64-420c390055eb", "19e7f393-937e-4f77-808e-94535e297925",
+        "8ebe5a00-799e-43f5-93ac-243d3dce84a7", // Search Index Data Contributor (documents only)
     ];
 
     [Fact]
@@ -74,7 +75,8 @@ public sealed class SecurityPropertyTests
     [Fact]
     public void Blob_versioning_soft_delete_and_lifecycle_for_uploads_and_quarantine()
     {
-        var blob = Bicep.OfType(Template, "Microsoft.Storage/storageAccounts/blobServices").Single()["properties"]!;
+        // The tenant data account's blob service (the Functions host's account has one too, for its deployment package).
+        var blob = Bicep.OfType(Template, "Microsoft.Storage/storageAccounts/blobServices").Single(b => b["properties"]?["isVersioningEnabled"] is not null)["properties"]!;
         Assert.True((bool)blob["isVersioningEnabled"]!);
         Assert.True((bool)blob["deleteRetentionPolicy"]!["enabled"]!);
         var rules = Bicep.OfType(Template, "Microsoft.Storage/storageAccounts/managementPolicies").Single()["properties"]!["policy"]!["rules"]!.AsArray();
@@ -87,7 +89,7 @@ public sealed class SecurityPropertyTests
     [Fact]
     public void Design_containers_and_queues_exist()
     {
-        var storageTemplate = Bicep.AllResources(Template).Single(r => (string?)r.Resource["type"] == "Microsoft.Storage/storageAccounts/blobServices/containers").Template;
+        var storageTemplate = Bicep.AllResources(Template).Single(r => (string?)r.Resource["type"] == "Microsoft.Storage/storageAccounts/blobServices/containers" && r.Resource["copy"] is not null).Template;
         var containers = storageTemplate["variables"]!["containers"]!.AsArray().Select(n => (string?)n).ToList();
         foreach (var c in new[] { "uploads", "deid", "embeddings", "audit", "quarantine", "generated", "models" })
         {
@@ -95,10 +97,10 @@ public sealed class SecurityPropertyTests
         }
 
         Assert.Contains("ingest", storageTemplate["variables"]!["queues"]!.AsArray().Select(n => (string?)n));
-        var sbQueues = Bicep.OfType(Template, "Microsoft.ServiceBus/namespaces/queues").Select(q => (string?)q["name"]).ToList();
-        Assert.Equal(2, sbQueues.Count);
-        Assert.Contains(sbQueues, n => n!.EndsWith("'generation')]", StringComparison.Ordinal));
-        Assert.Contains(sbQueues, n => n!.EndsWith("'generation-poison')]", StringComparison.Ordinal));
+        // One Service Bus queue: dead letters go to its own dead-letter sub-queue, not to a queue of ours.
+        var sbQueue = Assert.Single(Bicep.OfType(Template, "Microsoft.ServiceBus/namespaces/queues").Select(q => (string?)q["name"]));
+        Assert.EndsWith("'generation')]", sbQueue, StringComparison.Ordinal);
+        Assert.DoesNotContain("generation-poison", Template.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -218,13 +220,81 @@ public sealed class SecurityPropertyTests
     }
 
     [Fact]
-    public void Functions_app_runs_the_custom_handler_with_identity_based_storage()
+    public void Search_service_is_deployed_only_when_the_tenant_enables_it_with_api_keys_off_and_a_data_plane_role()
     {
+        var module = Bicep.OfType(Template, "Microsoft.Resources/deployments").Single(d => (string?)d["name"] == "search");
+        Assert.Equal("[parameters('enableSearchService')]", (string?)module["condition"]);
+        Assert.False((bool)Template["parameters"]!["enableSearchService"]!["defaultValue"]!);
+        var service = Bicep.OfType(Template, "Microsoft.Search/searchServices").Single()["properties"]!;
+        Assert.True((bool)service["disableLocalAuth"]!);
+        Assert.Null(service["authOptions"]); // no API-key fallback
+        var nested = module["properties"]!["template"]!.AsObject();
+        var assignment = Bicep.AllResources(nested).Single(r => (string?)r.Resource["type"] == "Microsoft.Authorization/roleAssignments");
+        Assert.Contains("search", (string?)assignment.Resource["scope"], StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("searchIndexDataContributor", (string?)assignment.Resource["properties"]!["roleDefinitionId"], StringComparison.Ordinal);
+
+        // Neither the management role that could create indexes or change the service, nor any key, appears.
+        var json = Template.ToJsonString();
+        foreach (var management in new[] { "7ca78c08-252a-4471-8644-bb5ff32d4ba0" }) // Search Service Contributor
+        {
+            Assert.DoesNotContain(management, json, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.DoesNotContain("listAdminKeys", json, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("listQueryKeys", json, StringComparison.OrdinalIgnoreCase);
+        Assert.NotNull(Template["outputs"]!["searchEndpoint"]);
+    }
+
+    [Fact]
+    public void A_tenant_parameter_file_enables_the_search_service()
+    {
+        var r = Bicep.Run("build-params", Path.Combine(Bicep.Infra, "tenants", "imaging-research-lab.bicepparam"), "--stdout");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("enableSearchService", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Functions_app_is_dotnet_isolated_on_flex_consumption_deployed_and_connected_with_its_identity()
+    {
+        var plan = Bicep.OfType(Template, "Microsoft.Web/serverfarms").Single();
+        Assert.Equal("FC1", (string?)plan["sku"]!["name"]);
+        Assert.Equal("FlexConsumption", (string?)plan["sku"]!["tier"]);
         var site = Bicep.OfType(Template, "Microsoft.Web/sites").Single();
+        var config = site["properties"]!["functionAppConfig"]!;
+        Assert.Equal("dotnet-isolated", (string?)config["runtime"]!["name"]);
+        Assert.Equal("10.0", (string?)config["runtime"]!["version"]);
+        Assert.Equal("blobContainer", (string?)config["deployment"]!["storage"]!["type"]);
+        Assert.Equal("UserAssignedIdentity", (string?)config["deployment"]!["storage"]!["authentication"]!["type"]);
         var settings = site["properties"]!["siteConfig"]!["appSettings"]!.AsArray().ToDictionary(s => (string)s!["name"]!, s => s!["value"]?.ToString());
-        Assert.Equal("custom", settings["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
-        Assert.DoesNotContain(settings.Keys, k => k is "AzureWebJobsStorage" or "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING");
+        Assert.Equal("managedidentity", settings["TenantStorage__credential"]);
+        // Flex Consumption refuses these, and none of them may carry a key.
+        Assert.DoesNotContain(settings.Keys, k => k is "AzureWebJobsStorage" or "TenantStorage" or "FUNCTIONS_WORKER_RUNTIME" or "FUNCTIONS_EXTENSION_VERSION"
+            or "WEBSITE_RUN_FROM_PACKAGE" or "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING");
+        Assert.DoesNotContain(settings.Values, v => v is not null && v.Contains("AccountKey", StringComparison.OrdinalIgnoreCase));
         Assert.True((bool)site["properties"]!["httpsOnly"]!);
+    }
+
+    [Fact]
+    public void Both_identities_may_publish_telemetry_to_application_insights_whose_local_auth_is_off()
+    {
+        var publisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+        var assignments = Bicep.AllResources(Template).Where(r => (string?)r.Resource["type"] == "Microsoft.Authorization/roleAssignments"
+            && ((string)r.Resource["properties"]!["roleDefinitionId"]!) is var role
+            && (role.Contains("monitoringMetricsPublisher", StringComparison.Ordinal) || role.Contains(publisher, StringComparison.Ordinal))).ToList();
+        Assert.Equal(2, assignments.Count);
+    }
+
+    [Fact]
+    public void Worker_requires_cuda_on_its_gpu_profile_and_is_ready_only_when_its_model_is_loaded()
+    {
+        var app = Bicep.OfType(Template, "Microsoft.App/containerApps").Single();
+        var container = app["properties"]!["template"]!["containers"]![0]!;
+        var env = container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => e!["value"]?.ToString());
+        Assert.Equal("Cuda", env["SMED_EXECUTION_PROVIDER"]);
+        Assert.DoesNotContain(env.Keys, k => k is "SMED_BLOB_ENDPOINT" or "TenantStorage");
+        var probes = container["probes"]!.AsArray().ToDictionary(p => (string)p!["type"]!, p => (string?)p!["httpGet"]!["path"]);
+        Assert.Equal("/healthz", probes["Liveness"]);
+        Assert.Equal("/readyz", probes["Readiness"]);
     }
 }

@@ -4,12 +4,13 @@ namespace ServerlessMed.Testing;
 
 /// <summary>DCMTK's dcmdump as an independent reader: the dataset part of its listing, normalised so that
 /// encoding choices that do not change content (lengths, explicit vs undefined length, delimiters, group
-/// lengths, dcmdump's "??" for VR-less private values) do not count.</summary>
+/// lengths, dcmdump's "??" for VR-less private values) do not count. Defined-length UN values of attributes the
+/// dictionary knows are read with their real VR (+uc), as our reader reads them (PS3.5 6.2.2).</summary>
 public static partial class Dcmdump
 {
     public static string NormalizedDataset(string path)
     {
-        var r = ExternalTool.Run("dcmdump", ["+L", "+U8", "-q", path]);
+        var r = ExternalTool.Run("dcmdump", ["+L", "+U8", "+uc", "-q", path]);
         var lines = r.StdOut.Split('\n');
         var start = Array.FindIndex(lines, l => l.StartsWith("# Dicom-Data-Set", StringComparison.Ordinal));
         var kept = new List<string>();

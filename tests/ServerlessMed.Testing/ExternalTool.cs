@@ -9,10 +9,11 @@ public static class ExternalTool
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
-    public static Result Run(string tool, IEnumerable<string> args, string? stdin = null, int timeoutMs = 120_000, IDictionary<string, string>? env = null)
+    public static Result Run(string tool, IEnumerable<string> args, string? stdin = null, int timeoutMs = 120_000, IDictionary<string, string>? env = null, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(tool)
         {
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = stdin is not null,

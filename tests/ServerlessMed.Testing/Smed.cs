@@ -3,7 +3,7 @@ namespace ServerlessMed.Testing;
 /// <summary>Runs the built smed (src/ServerlessMed.Cli) as a separate process, the way a user does.</summary>
 public static class Smed
 {
-    public static ExternalTool.Result Run(IEnumerable<string> args, IDictionary<string, string>? env = null)
+    public static ExternalTool.Result Run(IEnumerable<string> args, IDictionary<string, string>? env = null, string? workingDirectory = null)
     {
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         var dll = Path.Combine(Corpus.RepoRoot, "src", "ServerlessMed.Cli", "bin", configuration, "net10.0", "smed.dll");
@@ -16,6 +16,6 @@ public static class Smed
             }
         }
 
-        return ExternalTool.Run("dotnet", [dll, .. args], env: env);
+        return ExternalTool.Run("dotnet", [dll, .. args], env: env, workingDirectory: workingDirectory);
     }
 }

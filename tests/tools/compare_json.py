@@ -3,7 +3,7 @@
 
     compare_json.py DICOM_FILE OUR_JSON_FILE
 
-Numbers are compared as numbers (relative 1e-6 for FL), pixel data only by presence (ours is a BulkDataURI),
+Numbers are compared as numbers (relative 1e-6 for FL), pixel data only by presence (DumpCommandTests compares its bytes),
 and empty values as absent. Prints 'equal' or the differences (paths), exit 1 on difference, 2 when pydicom
 cannot read the file (the caller skips such files only if DCMTK also rejects them)."""
 import base64

@@ -32,8 +32,7 @@ internal static class ConvertCommand
             }
             catch (Exception e) when (e is DicomException or PixelDataException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"smed convert: {inFile.Name}: {e.Message}");
-                return 1;
+                return CliEnvironment.FailInput("convert", inFile, e);
             }
         });
         return cmd;

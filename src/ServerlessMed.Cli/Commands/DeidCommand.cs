@@ -15,7 +15,7 @@ internal static class DeidCommand
         var input = new Argument<string>("in") { Description = "DICOM file, zip, or folder (recursive)" };
         var output = new Argument<string>("out") { Description = "output folder: {study'}/{series'}/{sop'}.dcm" };
         var quarantine = new Option<string?>("--quarantine") { Description = "where failed inputs go with reason.json (default: OUT/../quarantine)" };
-        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file (default: $SMED_KEY_FILE, else .smed/tenant.key, created if missing)" };
+        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file, which must exist (default: $SMED_KEY_FILE, which must exist too, else .smed/tenant.key, created if missing)" };
         var policy = new Option<string?>("--policy") { Description = "tenant policy JSON (see policy/schema.json)" };
         var parallel = new Option<int>("--parallel") { Description = "files de-identified at once (default: twice the cores)", DefaultValueFactory = _ => Environment.ProcessorCount * 2 };
         var cmd = new Command("deid", "De-identify DICOM files (PS3.15 Basic Profile and the policy's options)") { input, output, quarantine, keyFile, policy, parallel };
@@ -34,6 +34,14 @@ internal static class DeidCommand
                 return CliEnvironment.Fail("deid", "--quarantine must not be inside OUT");
             }
 
+            foreach (var (what, dir) in new[] { ("OUT", outDir), ("--quarantine", quarantineDir) })
+            {
+                if (File.Exists(dir))
+                {
+                    return CliEnvironment.Fail("deid", $"{what} '{dir}' is a file; it must be a folder (created when missing)");
+                }
+            }
+
             Deidentifier deid;
             try
             {
@@ -50,6 +58,15 @@ internal static class DeidCommand
             if (parse.GetValue(parallel) is < 1 or > 256)
             {
                 return CliEnvironment.Fail("deid", "--parallel must be 1 to 256");
+            }
+
+            try
+            {
+                Directory.CreateDirectory(outDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return CliEnvironment.Fail("deid", $"OUT '{outDir}' cannot be created ({(e is UnauthorizedAccessException ? "permission denied" : "a file is in its path, or the file system refuses")})");
             }
 
             var batch = new DeidBatch(deid, outDir, quarantineDir) { Parallelism = parse.GetValue(parallel) };

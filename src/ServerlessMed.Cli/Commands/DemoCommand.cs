@@ -18,7 +18,7 @@ internal static class DemoCommand
         var input = new Option<DirectoryInfo?>("--input") { Description = "folder of DICOM files (or zips) to upload (default: a sample of ../shared/corpus)" };
         var sample = new Option<int>("--sample") { Description = "how many corpus images in the default sample", DefaultValueFactory = _ => 16 };
         var connection = new Option<string?>("--connection-string") { Description = "storage connection string (default: $SMED_STORAGE, else a private Azurite started from node_modules)" };
-        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file (default: $SMED_KEY_FILE, else .smed/tenant.key, created if missing)" };
+        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file, which must exist (default: $SMED_KEY_FILE, which must exist too, else .smed/tenant.key, created if missing)" };
         var policy = new Option<string?>("--policy") { Description = "tenant policy JSON (see policy/schema.json)" };
         var models = new Option<string?>("--models") { Description = "models folder (default: $SMED_MODELS, else models/ from scripts/make-test-models.py)" };
         var output = new Option<DirectoryInfo>("--output") { Description = "where the report goes", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("out", "demo")) };
@@ -71,20 +71,20 @@ internal static class DemoCommand
                 }
 
                 using var logging = CliEnvironment.Logging(parse.GetValue(verbose));
-                var storageOptions = new TenantStorageOptions { ConnectionString = connectionString };
-                using var host = PipelineHost.Create(new PipelineHostOptions
-                {
-                    Storage = storageOptions,
-                    Key = CliEnvironment.Key(parse.GetValue(keyFile)),
-                    Policy = CliEnvironment.Policy(parse.GetValue(policy)),
-                    EncoderFolder = encoderDir,
-                    DiffusionFolder = diffusionDir,
-                }, logging.CreateLogger("smed"));
-                return await RunAsync(host, files, parse.GetValue(output)!, ct);
+                // The same settings, registrations and runtimes as the Functions app and the GPU worker; the test
+                // models are published to Azurite's models container and loaded from there, as a tenant's would be.
+                var keyPath = CliEnvironment.KeyPath(parse.GetValue(keyFile));
+                var key = Deid.TenantKey.FromFile(keyPath);
+                using var host = await LocalPipeline.StartAsync(connectionString, keyPath, parse.GetValue(policy), modelsRoot, generation: true, processing: null, logging, ct);
+                return await RunAsync(host, key, logging.CreateLogger("smed"), files, parse.GetValue(output)!, ct);
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Deid.DeidPolicyException or InvalidDataException or FileNotFoundException)
             {
                 return CliEnvironment.Fail("demo", e.Message.Split('\n')[0]);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                return CliEnvironment.Fail("demo", string.Join("; ", e.Failures));
             }
             finally
             {
@@ -97,7 +97,7 @@ internal static class DemoCommand
         return cmd;
     }
 
-    private static async Task<int> RunAsync(PipelineHost host, IReadOnlyList<(string Path, string BlobName)> files, DirectoryInfo output, CancellationToken ct)
+    private static async Task<int> RunAsync(PipelineHost host, Deid.TenantKey key, Microsoft.Extensions.Logging.ILogger logger, IReadOnlyList<(string Path, string BlobName)> files, DirectoryInfo output, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
         await host.Storage.EnsureCreatedAsync(ct);
@@ -124,7 +124,11 @@ internal static class DemoCommand
         }
 
         var inventory = await StorageInventory.ReadAsync(host.Storage, ct);
-        var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct);
+        // What the pipeline made, used: the training-set export and, for three studies, their nearest neighbours.
+        var export = await new Export.TrainingSetExporter(host.Storage, key).ExportAsync(new Export.TrainingSetExportOptions { OutputFolder = Path.Combine(output.FullName, "dataset"), Tenant = "demo" }, ct);
+        var similar = await Search.Report.SimilarStudiesReport.WriteAsync(host.Storage, output.FullName, "dataset/README.md", logger, cancellationToken: ct);
+        var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct, similar);
+        Console.WriteLine($"dataset: {export.Rows} row(s), card {Path.GetRelativePath(Directory.GetCurrentDirectory(), export.CardPath)}{(export.Withheld.Count > 0 ? $", {export.Withheld.Count} column(s) withheld by the leak gate" : string.Empty)}");
         var m = host.Metrics;
         var deidCount = inventory.ProcessedUploads;
         var quarantined = inventory.QuarantinedUploads;
@@ -195,7 +199,7 @@ internal static class DemoCommand
 /// <summary>out/demo/index.html: each request's de-identified source preview next to its generated images.</summary>
 internal static class DemoReport
 {
-    public static async Task<string> WriteAsync(TenantStorage storage, StorageInventory inventory, string folder, CancellationToken ct)
+    public static async Task<string> WriteAsync(TenantStorage storage, StorageInventory inventory, string folder, CancellationToken ct, string? extraHtml = null)
     {
         Directory.CreateDirectory(folder);
         var images = Path.Combine(folder, "images");
@@ -236,6 +240,7 @@ internal static class DemoReport
             html.AppendLine("</ul>");
         }
 
+        html.AppendLine(extraHtml);
         html.AppendLine("</body></html>");
         var path = Path.Combine(folder, "index.html");
         await File.WriteAllTextAsync(path, html.ToString(), ct);

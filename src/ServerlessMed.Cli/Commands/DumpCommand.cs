@@ -3,7 +3,8 @@ using ServerlessMed.Dicom;
 
 namespace ServerlessMed.Cli.Commands;
 
-/// <summary>smed dump FILE [--json]: a dcmdump-like listing or the DICOM JSON model (PS3.18 F).</summary>
+/// <summary>smed dump FILE [--json]: a dcmdump-like listing or the DICOM JSON model (PS3.18 F), every binary value
+/// inline (no BulkDataURI: there is nowhere for one to point).</summary>
 internal static class DumpCommand
 {
     public static Command Create()
@@ -32,8 +33,7 @@ internal static class DumpCommand
             }
             catch (Exception e) when (e is DicomException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"smed dump: {path.Name}: {(e is DicomFormatException f ? f.Message : e.Message)}");
-                return 1;
+                return CliEnvironment.FailInput("dump", path, e);
             }
         });
         return cmd;

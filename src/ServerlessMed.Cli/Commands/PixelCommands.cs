@@ -45,10 +45,9 @@ internal static class PixelCommands
             action(file, PixelDataInfo.FromDataset(file.Dataset));
             return 0;
         }
-        catch (Exception e) when (e is DicomException or PixelDataException or IOException)
+        catch (Exception e) when (e is DicomException or PixelDataException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"smed {command}: {input.Name}: {(e is PixelDataException p ? p.Code + ": " : string.Empty)}{e.Message}");
-            return 1;
+            return CliEnvironment.FailInput(command, input, e);
         }
     }
 }

@@ -8,12 +8,12 @@ namespace ServerlessMed.Cli.Commands;
 /// <summary>smed upload / status / run: the storage-facing commands against a tenant's account.</summary>
 internal static class StorageCommands
 {
-    private static Option<string?> ConnectionOption() => new("--connection-string") { Description = "storage connection string (default: $SMED_STORAGE)" };
+    internal static Option<string?> ConnectionOption() => new("--connection-string") { Description = "storage connection string (default: $SMED_STORAGE)" };
 
     private static string? Connection(ParseResult parse, Option<string?> option) => parse.GetValue(option) ?? Environment.GetEnvironmentVariable("SMED_STORAGE");
 
     /// <summary>The tenant's storage: --connection-string, else $SMED_STORAGE_{TENANT} for --tenant, else $SMED_STORAGE.</summary>
-    private static string? Connection(ParseResult parse, Option<string?> option, string? tenant) =>
+    internal static string? Connection(ParseResult parse, Option<string?> option, string? tenant) =>
         parse.GetValue(option)
         ?? (tenant is { Length: > 0 } t ? Environment.GetEnvironmentVariable("SMED_STORAGE_" + t.ToUpperInvariant().Replace('-', '_')) : null)
         ?? Environment.GetEnvironmentVariable("SMED_STORAGE");
@@ -112,35 +112,32 @@ internal static class StorageCommands
     public static Command Run()
     {
         var connection = ConnectionOption();
-        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file (default: $SMED_KEY_FILE, else .smed/tenant.key)" };
+        var keyFile = new Option<string?>("--key-file") { Description = "tenant key file, which must exist (default: $SMED_KEY_FILE, which must exist too, else .smed/tenant.key, created if missing)" };
         var policy = new Option<string?>("--policy") { Description = "tenant policy JSON" };
-        var models = new Option<string?>("--models") { Description = "models folder (default: $SMED_MODELS, else models/)" };
+        var models = new Option<string?>("--models") { Description = "test models folder, published to the models container when $SMED_ENCODER_MODEL_ID / $SMED_DIFFUSION_MODEL_ID are not set (default: $SMED_MODELS, else models/)" };
         var once = new Option<bool>("--once") { Description = "stop when idle instead of polling forever" };
         var noGeneration = new Option<bool>("--no-generation") { Description = "run ingest only (the GPU worker runs generation)" };
         var lease = new Option<int>("--lease") { Description = "message lease in seconds (a crashed runner's messages come back after this)", DefaultValueFactory = _ => 60 };
         var cmd = new Command("run", "Run the local event source and the pipeline stages against a storage account") { connection, keyFile, policy, models, once, noGeneration, lease };
         cmd.SetAction(async (parse, ct) =>
         {
-            var cs = Connection(parse, connection);
-            if (string.IsNullOrEmpty(cs))
+            // --connection-string or $SMED_STORAGE; else the hosts' own settings (TenantStorage, or
+            // TenantStorage__blobServiceUri/__queueServiceUri with your Azure login), read by LocalPipeline.
+            var cs = Connection(parse, connection) is { Length: > 0 } c ? c : null;
+            if (cs is null && Environment.GetEnvironmentVariable("TenantStorage") is not { Length: > 0 } && Environment.GetEnvironmentVariable("TenantStorage__blobServiceUri") is not { Length: > 0 })
             {
-                return CliEnvironment.Fail("run", "no storage: pass --connection-string or set SMED_STORAGE");
+                return CliEnvironment.Fail("run", "no storage: pass --connection-string, or set SMED_STORAGE, TenantStorage or TenantStorage__blobServiceUri");
             }
 
             var root = CliEnvironment.ModelsRoot(parse.GetValue(models));
             using var logging = CliEnvironment.Logging(verbose: true);
             // Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set; console spans only with SMED_TELEMETRY=console.
             using var telemetry = Pipeline.Telemetry.TelemetryExport.Start("smed-run", console: Environment.GetEnvironmentVariable("SMED_TELEMETRY") == "console");
-            using var host = PipelineHost.Create(new PipelineHostOptions
-            {
-                Storage = new TenantStorageOptions { ConnectionString = cs, Lease = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(lease))) },
-                Key = CliEnvironment.Key(parse.GetValue(keyFile)),
-                Policy = CliEnvironment.Policy(parse.GetValue(policy)),
-                EncoderFolder = Path.Combine(root, "encoders", "tiny-gray"),
-                DiffusionFolder = parse.GetValue(noGeneration) ? null : Path.Combine(root, "diffusion", "tiny-sd"),
-            }, logging.CreateLogger("smed.run"));
+            var processing = new TenantStorageOptions { Lease = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(lease))) };
             // A storage outage (account restarting, network) is waited out with back-off instead of ending the run.
             var retry = Resilience.Storage(logging.CreateLogger("smed.run"));
+            var key = CliEnvironment.KeyPath(parse.GetValue(keyFile));
+            using var host = await retry.ExecuteAsync(async t => await LocalPipeline.StartAsync(cs, key, parse.GetValue(policy), root, !parse.GetValue(noGeneration), processing, logging, t), ct);
             await retry.ExecuteAsync(async t => await host.Storage.EnsureCreatedAsync(t), ct);
             do
             {

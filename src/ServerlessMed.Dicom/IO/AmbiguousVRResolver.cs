@@ -48,7 +48,7 @@ public static class AmbiguousVRResolver
         }
     }
 
-    private static DicomVR Choose(DicomTag tag, IReadOnlyList<DicomVR> vrs, int pixelRepresentation)
+    internal static DicomVR Choose(DicomTag tag, IReadOnlyList<DicomVR> vrs, int pixelRepresentation)
     {
         // Red/Green/Blue Palette Color LUT Descriptors: the first and third values are US whatever the pixels (PS3.3 C.7.6.3.1.5).
         if (tag.Group == 0x0028 && tag.Element is >= 0x1101 and <= 0x1103)

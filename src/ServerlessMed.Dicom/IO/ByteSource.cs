@@ -228,6 +228,27 @@ internal sealed class ByteSource : IDisposable
         return result;
     }
 
+    /// <summary>Goes back to an earlier <see cref="Position"/> (seekable sources only): a value tried one way and found
+    /// not to be that is read again another way.</summary>
+    public void Rewind(long position)
+    {
+        if (!CanSeek || position > Position)
+        {
+            throw new InvalidOperationException("only a seekable source can go back, and only to where it has been");
+        }
+
+        if (position >= _bufferStart)
+        {
+            _pos = (int)(position - _bufferStart);
+            return;
+        }
+
+        _stream.Seek(_origin + position, SeekOrigin.Begin);
+        _bufferStart = position;
+        _pos = _len = 0;
+        _ended = false;
+    }
+
     /// <summary>Moves forward n bytes: by seeking when possible, else by reading and discarding.</summary>
     public void Skip(long n)
     {

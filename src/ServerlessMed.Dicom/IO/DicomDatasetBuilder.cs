@@ -14,6 +14,8 @@ public sealed class DicomDatasetBuilder : IDicomReaderObserver
 
     public void OnElement(DicomTag tag, DicomVR vr, DicomBuffer value) => _datasets.Peek().AddOrUpdate(new DicomElement(tag, vr, value));
 
+    public void OnUndecodableElement(DicomTag tag, DicomBuffer value) => _datasets.Peek().AddOrUpdate(new DicomElement(tag, DicomVR.UN, value) { IsUndecodable = true });
+
     public void OnBeginSequence(DicomTag tag, DicomVR vr)
     {
         var sq = new DicomSequence(tag);

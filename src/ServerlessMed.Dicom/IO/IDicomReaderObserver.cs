@@ -6,6 +6,10 @@ public interface IDicomReaderObserver
 {
     void OnElement(DicomTag tag, DicomVR vr, DicomBuffer value);
 
+    /// <summary>A public attribute encoded as UN whose value cannot be read with its dictionary VR: opaque bytes
+    /// (see <see cref="DicomElement.IsUndecodable"/>).</summary>
+    void OnUndecodableElement(DicomTag tag, DicomBuffer value);
+
     void OnBeginSequence(DicomTag tag, DicomVR vr);
 
     void OnBeginSequenceItem();

@@ -1,21 +1,28 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ServerlessMed.Dicom.IO;
 
 namespace ServerlessMed.Dicom;
 
 /// <summary>The DICOM JSON model (PS3.18 Annex F): "ggggeeee": {"vr", "Value" | "InlineBinary" | "BulkDataURI"}.
-/// PN as Alphabetic/Ideographic/Phonetic, IS/DS as numbers, AT as hex strings, binary as base64; pixel data
-/// (and binary values over <see cref="BulkDataThreshold"/>) as a BulkDataURI instead of inline bytes.</summary>
+/// PN as Alphabetic/Ideographic/Phonetic, IS/DS as numbers, AT as hex strings, binary as base64. By default every
+/// binary value is written inline, pixel data included (encapsulated pixel data as its value field: the offset table
+/// and fragment items with their headers, as pydicom holds it), streamed in chunks so a deferred value is never loaded
+/// whole; a URI is written only for a caller that stores the bulk data itself (<see cref="BulkDataUri"/>).</summary>
 public sealed class DicomJsonWriter
 {
     private static readonly HashSet<uint> PixelTags = [DicomTag.PixelData.Value, DicomTag.FloatPixelData.Value, DicomTag.DoubleFloatPixelData.Value];
 
-    /// <summary>Binary values longer than this become BulkDataURI (0: never, except pixel data).</summary>
+    /// <summary>Base64 is written in chunks of this many bytes (a multiple of 3, so no chunk ends inside a group).</summary>
+    private const int InlineChunk = 3 << 18;
+
+    /// <summary>With <see cref="BulkDataUri"/>: binary values longer than this become BulkDataURI (0: only pixel data).</summary>
     public long BulkDataThreshold { get; init; }
 
-    /// <summary>The URI written for bulk data; gets the tag path, e.g. "7FE00010".</summary>
-    public Func<string, string> BulkDataUri { get; init; } = path => "bulkdata/" + path;
+    /// <summary>The URI for a bulk data value, from its tag path (e.g. "7FE00010"), when the caller stores bulk data
+    /// there itself; null (the default) writes every value inline, so nothing refers to data that does not exist.</summary>
+    public Func<string, string>? BulkDataUri { get; init; }
 
     public bool Indented { get; init; } = true;
 
@@ -58,7 +65,15 @@ public sealed class DicomJsonWriter
                     break;
                 case DicomFragmentSequence fs:
                     w.WriteString("vr", fs.ValueRepresentation.Code);
-                    w.WriteString("BulkDataURI", BulkDataUri(path + key));
+                    if (BulkDataUri is not null)
+                    {
+                        w.WriteString("BulkDataURI", BulkDataUri(path + key));
+                    }
+                    else
+                    {
+                        WriteInline(w, [fs.OffsetTable, .. fs.Fragments], itemHeaders: true);
+                    }
+
                     break;
                 case DicomElement e:
                     WriteElement(w, ds, e, path + key);
@@ -69,6 +84,58 @@ public sealed class DicomJsonWriter
         }
 
         w.WriteEndObject();
+    }
+
+    /// <summary>"InlineBinary" of the buffers one after another (each after an Item header when
+    /// <paramref name="itemHeaders"/>), read a chunk at a time and flushed as it goes.</summary>
+    private static void WriteInline(Utf8JsonWriter w, IReadOnlyList<DicomBuffer> buffers, bool itemHeaders)
+    {
+        w.WritePropertyName("InlineBinary");
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(InlineChunk);
+        var filled = 0;
+        try
+        {
+            void Append(DicomBuffer b)
+            {
+                for (long done = 0; done < b.Length;)
+                {
+                    var n = (int)Math.Min(b.Length - done, InlineChunk - filled);
+                    b.ReadRange(done, chunk.AsSpan(filled, n));
+                    done += n;
+                    filled += n;
+                    if (filled == InlineChunk)
+                    {
+                        w.WriteBase64StringSegment(chunk.AsSpan(0, filled), isFinalSegment: false);
+                        w.Flush();
+                        filled = 0;
+                    }
+                }
+            }
+
+            foreach (var b in buffers)
+            {
+                if (itemHeaders)
+                {
+                    var padded = b.Length + (b.Length & 1);
+                    Append(DicomBuffer.FromBytes(new byte[] { 0xFE, 0xFF, 0x00, 0xE0, (byte)padded, (byte)(padded >> 8), (byte)(padded >> 16), (byte)(padded >> 24) }));
+                    Append(b);
+                    if ((b.Length & 1) == 1)
+                    {
+                        Append(DicomBuffer.FromBytes(new byte[] { 0 }));
+                    }
+                }
+                else
+                {
+                    Append(b);
+                }
+            }
+
+            w.WriteBase64StringSegment(chunk.AsSpan(0, filled), isFinalSegment: true);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     private void WriteElement(Utf8JsonWriter w, DicomDataset ds, DicomElement e, string path)
@@ -82,13 +149,17 @@ public sealed class DicomJsonWriter
 
         if (!vr.IsString && (vr == DicomVR.OB || vr == DicomVR.OW || vr == DicomVR.OF || vr == DicomVR.OD || vr == DicomVR.OL || vr == DicomVR.OV || vr == DicomVR.UN))
         {
-            if (PixelTags.Contains(e.Tag.Value) || (BulkDataThreshold > 0 && e.Length > BulkDataThreshold) || !e.Buffer.IsLoaded)
+            if (BulkDataUri is not null && (PixelTags.Contains(e.Tag.Value) || (BulkDataThreshold > 0 && e.Length > BulkDataThreshold)))
             {
                 w.WriteString("BulkDataURI", BulkDataUri(path));
             }
-            else
+            else if (e.Buffer.IsLoaded)
             {
                 w.WriteBase64String("InlineBinary", e.Buffer.GetMemory().Span);
+            }
+            else
+            {
+                WriteInline(w, [e.Buffer], itemHeaders: false);
             }
 
             return;

@@ -8,7 +8,7 @@ public sealed class JpegCodec : IFrameCodec
     private readonly TurboJpegCodec _eightBit = new();
     private readonly JpegDctCodec _twelveBit = new();
 
-    public string? DecodedPhotometric(PixelDataInfo info) => info.SamplesPerPixel == 3 ? "RGB" : null;
+    public string? DecodedPhotometric(PixelDataInfo info) => JpegColorSpace.DecodedPhotometric(info);
 
     public byte[] DecodeFrame(PixelDataInfo info, byte[] compressed) =>
         JpegDctCodec.ReadPrecision(compressed) > 8 ? _twelveBit.DecodeFrame(info, compressed) : _eightBit.DecodeFrame(info, compressed);

@@ -5,7 +5,8 @@ namespace ServerlessMed.Imaging.Codecs;
 /// <summary>Sequential DCT JPEG with Huffman coding (ITU T.81 baseline SOF0 and extended SOF1), 8- or 12-bit samples:
 /// our own decoder, because libjpeg-turbo 2.1's API (the system library here) is 8-bit only and DICOM's JPEG Extended
 /// syntax (1.2.840.10008.1.2.4.51) carries 12-bit CT and MR. Samples equal IJG libjpeg's with its default accurate
-/// integer IDCT (<see cref="IslowIdct"/>); colour is converted from YCbCr with IJG's fixed-point tables. Subsampled
+/// integer IDCT (<see cref="IslowIdct"/>); colour follows <see cref="JpegColorSpace"/>, and where it is converted from
+/// YCbCr, that is with IJG's fixed-point tables. Subsampled
 /// components and progressive/arithmetic processes are reported as unsupported rather than approximated.
 /// 12-bit samples come back as 16-bit little-endian, interleaved.</summary>
 public sealed class JpegDctCodec : IFrameCodec
@@ -17,8 +18,7 @@ public sealed class JpegDctCodec : IFrameCodec
         47, 55, 62, 63,
     ];
 
-    /// <summary>Colour frames come back as RGB whatever YBR photometric the dataset declares.</summary>
-    public string? DecodedPhotometric(PixelDataInfo info) => info.SamplesPerPixel == 3 ? "RGB" : null;
+    public string? DecodedPhotometric(PixelDataInfo info) => JpegColorSpace.DecodedPhotometric(info);
 
     /// <summary>The sample precision (P of the SOF segment) of a JPEG stream, or 0 when there is no frame header.</summary>
     public static int ReadPrecision(ReadOnlySpan<byte> jpeg)
@@ -57,7 +57,7 @@ public sealed class JpegDctCodec : IFrameCodec
             throw new PixelDataException("bad-jpeg", $"JPEG is {image.Width}x{image.Height}x{image.Planes.Length}, the dataset says {info.Columns}x{info.Rows}x{info.SamplesPerPixel}");
         }
 
-        if (image.Planes.Length == 3 && image.IsYCbCr && info.Photometric != "RGB")
+        if (image.Planes.Length == 3 && JpegColorSpace.ConvertsToRgb(info, JpegColorSpace.Read(compressed), image.IsYCbCr))
         {
             YCbCrToRgb(image);
         }

@@ -20,8 +20,6 @@ internal sealed class JpegDctDecoder(byte[] data)
     private int _mcusPerColumn;
     private int _hMax = 1;
     private int _vMax = 1;
-    private bool? _adobeTransform;
-    private bool _jfif;
     private int _pos;
     private bool _scanned;
 
@@ -53,19 +51,6 @@ internal sealed class JpegDctDecoder(byte[] data)
                     _restartInterval = BinaryPrimitives.ReadUInt16BigEndian(Segment(2, 4));
                     SkipSegment();
                     break;
-                case 0xE0:
-                    _jfif |= Segment(0, 7)[2..].SequenceEqual("JFIF\0"u8);
-                    SkipSegment();
-                    break;
-                case 0xEE:
-                    var adobe = Segment(0, 14);
-                    if (adobe[2..7].SequenceEqual("Adobe"u8))
-                    {
-                        _adobeTransform = adobe[13] != 0;
-                    }
-
-                    SkipSegment();
-                    break;
                 case 0xDA:
                     ReadScan();
                     break;
@@ -92,10 +77,11 @@ internal sealed class JpegDctDecoder(byte[] data)
             planes[c] = _components[c].Samples;
         }
 
-        // IJG's colour-space guess for three components: the Adobe marker decides, then JFIF means YCbCr, then
-        // component ids 'R','G','B' mean RGB; otherwise YCbCr.
+        // IJG's colour-space guess for three components (jdapimin.c): JFIF means YCbCr, then a complete Adobe marker
+        // decides, then component ids 'R','G','B' mean RGB; otherwise YCbCr.
+        var markers = JpegColorSpace.Read(data);
         var rgbIds = _components.Length == 3 && _components[0].Id == 'R' && _components[1].Id == 'G' && _components[2].Id == 'B';
-        var isYCbCr = _components.Length == 3 && (_adobeTransform ?? (_jfif || !rgbIds));
+        var isYCbCr = _components.Length == 3 && (markers.Jfif || (markers.AdobeTransform >= 0 ? markers.AdobeTransform != 0 : !rgbIds));
         return new DecodedJpeg(_width, _height, _precision, stride, planes, isYCbCr);
     }
 

@@ -4,9 +4,11 @@ using System.Runtime.InteropServices;
 namespace ServerlessMed.Imaging.Codecs;
 
 /// <summary>8-bit JPEG baseline and extended (processes 1 and 2) through the system's libjpeg-turbo (Debian
-/// libturbojpeg0), loaded at run time. Colour JPEGs come back as RGB (libjpeg converts YCbCr, and honours the
-/// Adobe "no transform" marker), as DCMTK's dcmdjpeg and pydicom do. 12-bit and lossless JPEG are not in
-/// libturbojpeg 2.1's API: <see cref="JpegCodec"/> sends 12-bit streams to <see cref="JpegDctCodec"/>.</summary>
+/// libturbojpeg0), loaded at run time. Colour follows <see cref="JpegColorSpace"/>: YBR_FULL and YBR_FULL_422 frames
+/// come back as YCbCr with libjpeg's own (fancy) upsampling and no conversion, because the stream is handed to it
+/// with an Adobe "no transform" marker (its JFIF and Adobe markers renamed APP15, which libjpeg skips); RGB frames
+/// get that marker only when no valid JFIF or complete Adobe marker says otherwise. 12-bit and lossless JPEG are not
+/// in libturbojpeg 2.1's API: <see cref="JpegCodec"/> sends 12-bit streams to <see cref="JpegDctCodec"/>.</summary>
 public sealed partial class TurboJpegCodec : IFrameCodec
 {
     private const string Library = "turbojpeg";
@@ -23,8 +25,7 @@ public sealed partial class TurboJpegCodec : IFrameCodec
     /// <summary>True when libturbojpeg can be loaded.</summary>
     public static bool IsAvailable => Available.Value;
 
-    /// <summary>After decoding, colour frames are RGB whatever the dataset's YBR photometric said.</summary>
-    public string? DecodedPhotometric(PixelDataInfo info) => info.SamplesPerPixel == 3 ? "RGB" : null;
+    public string? DecodedPhotometric(PixelDataInfo info) => JpegColorSpace.DecodedPhotometric(info);
 
     public byte[] DecodeFrame(PixelDataInfo info, byte[] compressed)
     {
@@ -38,7 +39,11 @@ public sealed partial class TurboJpegCodec : IFrameCodec
             throw new PixelDataException("unsupported-transfer-syntax", $"{info.BitsStored}-bit JPEG is not supported by libturbojpeg (8-bit only)");
         }
 
-        if (info.SamplesPerPixel == 3 && info.Photometric == "RGB")
+        if (JpegColorSpace.KeepsComponents(info))
+        {
+            compressed = WithComponentsAsStored(compressed);
+        }
+        else if (info.SamplesPerPixel == 3 && info.Photometric == "RGB")
         {
             compressed = WithoutColorTransform(compressed);
         }
@@ -77,39 +82,30 @@ public sealed partial class TurboJpegCodec : IFrameCodec
     }
 
     /// <summary>Photometric RGB means the JPEG's components are R, G, B (PS3.5 8.2.1). libjpeg assumes YCbCr for three
-    /// components unless an Adobe marker says otherwise, so one saying "no transform" is added when there is none
-    /// (DCMTK's dcmdjpeg decodes such files the same way).</summary>
-    internal static byte[] WithoutColorTransform(byte[] jpeg)
+    /// components unless an Adobe marker says otherwise, so one saying "no transform" is added unless a valid JFIF or a
+    /// complete Adobe marker speaks for the stream (a too-short APP14 does not: libjpeg ignores it). DCMTK's dcmdjpeg
+    /// decodes such files the same way.</summary>
+    internal static byte[] WithoutColorTransform(byte[] jpeg) =>
+        jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 || JpegColorSpace.Read(jpeg).SayAnything ? jpeg : WithAdobeNoTransform(jpeg, []);
+
+    /// <summary>The stream as libjpeg must see it to return its components as stored: the JFIF and Adobe markers that
+    /// count renamed APP15 (skipped, lengths unchanged) and an Adobe "no transform" marker after SOI.</summary>
+    internal static byte[] WithComponentsAsStored(byte[] jpeg) =>
+        jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 ? jpeg : WithAdobeNoTransform(jpeg, JpegColorSpace.Read(jpeg).Offsets);
+
+    private static byte[] WithAdobeNoTransform(byte[] jpeg, IReadOnlyList<int> renamed)
     {
-        if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8)
-        {
-            return jpeg;
-        }
-
-        // Look through the header markers up to the first frame/scan marker for APP0 (JFIF) or APP14 (Adobe).
-        var i = 2;
-        while (i + 4 <= jpeg.Length && jpeg[i] == 0xFF)
-        {
-            var marker = jpeg[i + 1];
-            if (marker is 0xE0 or 0xEE)
-            {
-                return jpeg; // the stream says itself what its colour space is
-            }
-
-            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC || marker == 0xDA)
-            {
-                break;
-            }
-
-            i += 2 + ((jpeg[i + 2] << 8) | jpeg[i + 3]);
-        }
-
         byte[] adobe = [0xFF, 0xEE, 0x00, 0x0E, (byte)'A', (byte)'d', (byte)'o', (byte)'b', (byte)'e', 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00];
         var result = new byte[jpeg.Length + adobe.Length];
         result[0] = 0xFF;
         result[1] = 0xD8;
         adobe.CopyTo(result, 2);
         jpeg.AsSpan(2).CopyTo(result.AsSpan(2 + adobe.Length));
+        foreach (var offset in renamed)
+        {
+            result[offset + adobe.Length + 1] = 0xEF;
+        }
+
         return result;
     }
 

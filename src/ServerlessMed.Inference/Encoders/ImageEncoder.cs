@@ -17,6 +17,7 @@ public sealed class ImageEncoder : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly EncoderBufferPool _pool;
+    private readonly Lazy<string> _sha256;
     private readonly RunOptions _runOptions = new(); // never changed after creation, so shared by concurrent runs
 
     public ImageEncoder(string folder, OnnxSessionFactory factory)
@@ -58,6 +59,7 @@ public sealed class ImageEncoder : IDisposable
         _inputNames = [Manifest.Input.Name];
         _outputNames = [.. Manifest.Outputs.Select(o => o.Name)];
         _pool = new EncoderBufferPool(this, _session, _inputType);
+        _sha256 = new Lazy<string>(() => Diffusion.ModelHash.Of(folder));
     }
 
     public EncoderManifest Manifest { get; }
@@ -66,6 +68,9 @@ public sealed class ImageEncoder : IDisposable
 
     /// <summary>"{id}-v{version}", the folder name of its embeddings in storage.</summary>
     public string ModelKey => $"{Manifest.Id}-v{Manifest.Version}";
+
+    /// <summary>SHA-256 of the model folder's files (<see cref="Diffusion.ModelHash"/>), recorded with each embedding.</summary>
+    public string Sha256 => _sha256.Value;
 
     public int InputLength => Manifest.Input.Channels * Manifest.Input.Height * Manifest.Input.Width;
 

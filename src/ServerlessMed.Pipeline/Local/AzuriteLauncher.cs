@@ -28,8 +28,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
     public int QueuePort { get; }
 
+    /// <summary>"https" when started with a certificate.</summary>
+    public string Scheme { get; private init; } = "http";
+
+    public Uri BlobServiceUri => new($"{Scheme}://127.0.0.1:{BlobPort}/{AccountName}");
+
+    public Uri QueueServiceUri => new($"{Scheme}://127.0.0.1:{QueuePort}/{AccountName}");
+
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};";
+        $"DefaultEndpointsProtocol={Scheme};AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={BlobServiceUri};QueueEndpoint={QueueServiceUri};";
 
     public bool HasExited => _process.HasExited;
 
@@ -55,6 +62,22 @@ public sealed class AzuriteLauncher : IAsyncDisposable
     /// stop and a start on the same ports is a storage outage, not a new account), otherwise it lives in memory.</summary>
     public static async Task<AzuriteLauncher> StartAsync(string searchFrom, AzuriteStartOptions start, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        // A free port is only free until someone takes it: with many test projects starting Azurites at once, another
+        // process can bind it between our check and Azurite's listen. Then try other free ports (unless ports were given).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(searchFrom, start, timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AzuriteException e) when (attempt < 5 && start.BlobPort is null && start.QueuePort is null && e.Message.Contains("EADDRINUSE", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<AzuriteLauncher> StartOnceAsync(string searchFrom, AzuriteStartOptions start, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         var script = FindAzurite(searchFrom) ?? FindAzurite(AppContext.BaseDirectory)
             ?? throw new AzuriteException("Azurite is not installed in this repository: run `npm ci` in the repository root (scripts/demo.sh and scripts/test.sh do)");
         var blobPort = start.BlobPort ?? FreePort();
@@ -71,13 +94,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
             UseShellExecute = false,
         };
         string[] persistence = start.Location is null ? ["--inMemoryPersistence"] : ["--location", start.Location];
+        string[] tls = start.CertificatePem is { } cert && start.KeyPem is { } key ? ["--cert", cert, "--key", key] : [];
+        string[] oauth = start.OAuth ? ["--oauth", "basic"] : [];
         foreach (var a in new[]
         {
             script, "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }.Concat(persistence))
+        }.Concat(persistence).Concat(tls).Concat(oauth))
         {
             psi.ArgumentList.Add(a);
         }
@@ -106,7 +131,7 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var launcher = new AzuriteLauncher(process, blobPort, queuePort, workDir);
+        var launcher = new AzuriteLauncher(process, blobPort, queuePort, workDir) { Scheme = start.CertificatePem is null ? "http" : "https" };
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)
         {
@@ -120,7 +145,8 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
                 var code = process.ExitCode;
                 await launcher.DisposeAsync().ConfigureAwait(false);
-                throw new AzuriteException($"Azurite exited at start (code {code}){(err.Length > 0 ? ": " + err.Split('\n')[0] : string.Empty)}");
+                var detail = err.Contains("EADDRINUSE", StringComparison.Ordinal) ? ": a port was taken meanwhile (EADDRINUSE)" : err.Length > 0 ? ": " + err.Split('\n')[0] : string.Empty;
+                throw new AzuriteException($"Azurite exited at start (code {code}){detail}");
             }
 
             if (await CanConnect(blobPort).ConfigureAwait(false) && await CanConnect(queuePort).ConfigureAwait(false))
@@ -217,5 +243,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
 public sealed class AzuriteException(string message) : Exception(message);
 
-/// <summary>Where Azurite keeps its data (null: in memory) and which ports it listens on (null: free ones).</summary>
-public sealed record AzuriteStartOptions(string? Location = null, int? BlobPort = null, int? QueuePort = null);
+/// <summary>Where Azurite keeps its data (null: in memory) and which ports it listens on (null: free ones). With a
+/// certificate and key (PEM files) it serves HTTPS, and with <see cref="OAuth"/> it accepts bearer tokens as Azure
+/// Storage does ("basic": issuer, audience and expiry are checked, not the signature), so clients can authenticate
+/// with a TokenCredential as they do in Azure.</summary>
+public sealed record AzuriteStartOptions(string? Location = null, int? BlobPort = null, int? QueuePort = null)
+{
+    public string? CertificatePem { get; init; }
+
+    public string? KeyPem { get; init; }
+
+    public bool OAuth { get; init; }
+}

@@ -1,7 +1,12 @@
 namespace ServerlessMed.Pipeline.Messaging;
 
 /// <summary>A received message under a lease: invisible to others until completed, abandoned or the lease ends.</summary>
-public sealed record JobMessage(string Id, string Body, long DequeueCount, string LeaseToken);
+public sealed record JobMessage(string Id, string Body, long DequeueCount, string LeaseToken)
+{
+    /// <summary>The transport's own received message, for transports that settle by message rather than by token
+    /// (Service Bus). Not part of the message's identity.</summary>
+    internal object? Native { get; init; }
+}
 
 /// <summary>At-least-once job queue (Storage Queues locally, Service Bus in Azure).</summary>
 public interface IJobQueue
@@ -20,8 +25,8 @@ public interface IJobQueue
     /// <summary>Makes the message visible again now (a transient failure: it will be retried).</summary>
     Task AbandonAsync(JobMessage message, CancellationToken cancellationToken = default);
 
-    /// <summary>Moves the message to the dead-letter (poison) queue with a reason.</summary>
-    Task DeadLetterAsync(JobMessage message, string reason, CancellationToken cancellationToken = default);
+    /// <summary>Moves the message to the dead-letter (poison) queue with a reason code and a PHI-free description.</summary>
+    Task DeadLetterAsync(JobMessage message, string reason, string? description = null, CancellationToken cancellationToken = default);
 
     /// <summary>Approximate number of messages waiting (visible or not).</summary>
     Task<int> CountAsync(CancellationToken cancellationToken = default);

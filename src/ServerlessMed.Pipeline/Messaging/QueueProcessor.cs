@@ -92,6 +92,13 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
                 logger.LogError("message {MessageId} on {Queue} failed permanently ({Error}): moved to poison", received.Id, queue.Name, e.GetType().Name);
                 await DeadLetterAsync(lease.Current, e.GetType().Name, e, cancellationToken).ConfigureAwait(false);
             }
+            else if (received.DequeueCount >= MaxDeliveryCount)
+            {
+                // The last delivery the queue allows: dead-letter it ourselves, with its failure document, rather
+                // than abandon it and let the broker dead-letter it with no record of why.
+                logger.LogError("message {MessageId} on {Queue} failed on its last delivery ({Error}): moved to poison", received.Id, queue.Name, e.GetType().Name);
+                await DeadLetterAsync(lease.Current, "max-delivery-count", e, cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 logger.LogWarning("message {MessageId} on {Queue} failed ({Error}); it will be retried", received.Id, queue.Name, e.GetType().Name);
@@ -112,6 +119,10 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
         {
             logger.LogWarning("message {MessageId} on {Queue}: lease lost before it was settled (HTTP {Status}); it will be delivered again", message.Id, queue.Name, e.Status);
         }
+        catch (Azure.Messaging.ServiceBus.ServiceBusException e) when (e.Reason is Azure.Messaging.ServiceBus.ServiceBusFailureReason.MessageLockLost)
+        {
+            logger.LogWarning("message {MessageId} on {Queue}: lock lost before it was settled; it will be delivered again", message.Id, queue.Name);
+        }
     }
 
     private async Task DeadLetterAsync(JobMessage message, string reason, Exception? error, CancellationToken ct)
@@ -121,7 +132,9 @@ public sealed class QueueProcessor(IJobQueue queue, Func<JobMessage, Cancellatio
             await OnDeadLetter(message, reason, error, ct).ConfigureAwait(false);
         }
 
-        await SettleAsync(() => queue.DeadLetterAsync(message, reason, ct), message).ConfigureAwait(false);
+        // The description names the exception type only: exception messages are not promised to be free of PHI.
+        var description = error is null ? $"delivered more than {MaxDeliveryCount} times" : $"{reason}: {error.GetType().Name}";
+        await SettleAsync(() => queue.DeadLetterAsync(message, reason, description, ct), message).ConfigureAwait(false);
     }
 
     private async Task AbandonAllAsync(IEnumerable<JobMessage> messages)

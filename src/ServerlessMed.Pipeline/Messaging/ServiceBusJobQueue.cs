@@ -1,155 +1,97 @@
-using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Xml.Linq;
-using Azure;
-using Azure.Core;
-using Azure.Core.Pipeline;
+using Azure.Messaging.ServiceBus;
 
 namespace ServerlessMed.Pipeline.Messaging;
 
-/// <summary><see cref="IJobQueue"/> on Azure Service Bus through its REST data plane, on Azure.Core's HTTP pipeline
-/// (retries, logging, bearer or SAS authentication): send (POST messages), peek-lock (POST messages/head), renew lock
-/// (POST messages/{id}/{lock}), complete (DELETE), unlock (PUT), and dead-letter as a send to the poison queue plus a
-/// complete. The lock duration is the queue's (Service Bus does not take one per receive).</summary>
-public sealed class ServiceBusJobQueue : IJobQueue
+/// <summary><see cref="IJobQueue"/> on an Azure Service Bus queue through Azure.Messaging.ServiceBus: peek-lock
+/// receive, lock renewal, complete, abandon, and dead-lettering into the queue's own dead-letter sub-queue with a
+/// reason and description; the delivery count is the broker's. The lock duration is the queue's (Service Bus takes
+/// none per receive), so the lease asked of <see cref="ReceiveAsync"/> only bounds how often the processor renews.
+/// The client is shared (one AMQP connection per host); senders and receivers are created once and reused.</summary>
+public sealed class ServiceBusJobQueue : IJobQueue, IAsyncDisposable
 {
-    private const string Scope = "https://servicebus.azure.net/.default";
-    private readonly ServiceBusOptions _options;
-    private readonly HttpPipeline _pipeline;
+    /// <summary>At most this many messages are peeked to answer <see cref="CountAsync"/>.</summary>
+    public const int CountLimit = 256;
 
-    public ServiceBusJobQueue(ServiceBusOptions options, ClientOptions? clientOptions = null)
+    private readonly ServiceBusClient _client;
+    private readonly bool _ownsClient;
+    private readonly ServiceBusSender _sender;
+    private readonly Lazy<ServiceBusReceiver> _receiver;
+    private readonly TimeSpan _receiveWait;
+
+    /// <param name="client">The shared client (namespace and credential).</param>
+    /// <param name="queueName">The queue ("generation").</param>
+    /// <param name="receiveWait">How long a receive waits for a first message before returning none.</param>
+    /// <param name="ownsClient">Dispose the client with this queue (the host built it for this queue alone).</param>
+    public ServiceBusJobQueue(ServiceBusClient client, string queueName, TimeSpan? receiveWait = null, bool ownsClient = false)
     {
-        _options = options;
-        HttpPipelinePolicy auth = options.Credential is not null
-            ? new BearerTokenAuthenticationPolicy(options.Credential, Scope)
-            : options.SasKeyName is not null && options.SasKey is not null
-                ? new SasPolicy(options.Endpoint, options.SasKeyName, options.SasKey)
-                : throw new ArgumentException("Service Bus needs a token credential or a SAS key name and key");
-        _pipeline = HttpPipelineBuilder.Build(clientOptions ?? new ServiceBusClientOptions(), auth);
+        Name = queueName;
+        _client = client;
+        _ownsClient = ownsClient;
+        _sender = client.CreateSender(queueName);
+        // Created on first receive: a host that only sends (the Functions app) never opens a receiving link.
+        _receiver = new Lazy<ServiceBusReceiver>(() => client.CreateReceiver(queueName, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock, PrefetchCount = 0 }));
+        _receiveWait = receiveWait ?? TimeSpan.FromSeconds(1);
     }
 
-    public string Name => _options.Queue;
+    public string Name { get; }
 
-    private string PoisonName => _options.PoisonQueue ?? _options.Queue + "-poison";
-
-    public Task SendAsync(string body, CancellationToken cancellationToken = default) => SendToAsync(_options.Queue, body, null, cancellationToken);
+    public Task SendAsync(string body, CancellationToken cancellationToken = default) =>
+        _sender.SendMessageAsync(new ServiceBusMessage(body)
+        {
+            // The id is the content's hash: with duplicate detection on the queue (infra/), a re-sent request (an
+            // ingest retried after the send but before it completed) is dropped by the broker.
+            MessageId = MessageIdOf(body),
+            ContentType = "application/json",
+        }, cancellationToken);
 
     public async Task<IReadOnlyList<JobMessage>> ReceiveAsync(int max, TimeSpan lease, CancellationToken cancellationToken = default)
     {
-        var result = new List<JobMessage>();
-        for (var i = 0; i < Math.Max(1, max); i++)
-        {
-            var timeout = i == 0 ? _options.ReceiveTimeoutSeconds : 0;
-            using var message = Request(RequestMethod.Post, $"{_options.Queue}/messages/head?timeout={timeout}");
-            message.Request.Content = RequestContent.Create([]);
-            await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-            var response = message.Response;
-            if (response.Status == (int)HttpStatusCode.NoContent)
-            {
-                break;
-            }
-
-            Ensure(response, 201, "peek-lock");
-            var broker = response.Headers.TryGetValue("BrokerProperties", out var b) ? JsonDocument.Parse(b!).RootElement : default;
-            var id = broker.ValueKind == JsonValueKind.Object && broker.TryGetProperty("MessageId", out var m) ? m.GetString()! : throw new RequestFailedException("peek-lock: no MessageId in BrokerProperties");
-            var lockToken = broker.GetProperty("LockToken").GetString()!;
-            var count = broker.TryGetProperty("DeliveryCount", out var d) ? d.GetInt64() : 1;
-            result.Add(new JobMessage(id, response.Content.ToString(), count, lockToken));
-        }
-
-        return result;
+        var received = await _receiver.Value.ReceiveMessagesAsync(Math.Max(1, max), _receiveWait, cancellationToken).ConfigureAwait(false);
+        return [.. received.Select(m => new JobMessage(m.MessageId, m.Body.ToString(), m.DeliveryCount, m.LockToken) { Native = m })];
     }
 
     public async Task<JobMessage> RenewAsync(JobMessage message, TimeSpan lease, CancellationToken cancellationToken = default)
     {
-        await LockOperationAsync(RequestMethod.Post, message, "renew lock", cancellationToken).ConfigureAwait(false);
+        await _receiver.Value.RenewMessageLockAsync(Native(message), cancellationToken).ConfigureAwait(false);
         return message;
     }
 
     public Task CompleteAsync(JobMessage message, CancellationToken cancellationToken = default) =>
-        LockOperationAsync(RequestMethod.Delete, message, "complete", cancellationToken);
+        _receiver.Value.CompleteMessageAsync(Native(message), cancellationToken);
 
     public Task AbandonAsync(JobMessage message, CancellationToken cancellationToken = default) =>
-        LockOperationAsync(RequestMethod.Put, message, "unlock", cancellationToken);
+        _receiver.Value.AbandonMessageAsync(Native(message), cancellationToken: cancellationToken);
 
-    public async Task DeadLetterAsync(JobMessage message, string reason, CancellationToken cancellationToken = default)
-    {
-        // Reason and origin travel as custom properties (headers), as Service Bus' dead-letter reason would.
-        await SendToAsync(PoisonName, message.Body, new Dictionary<string, string> { ["DeadLetterReason"] = reason, ["OriginalMessageId"] = message.Id }, cancellationToken).ConfigureAwait(false);
-        await CompleteAsync(message, cancellationToken).ConfigureAwait(false);
-    }
+    public Task DeadLetterAsync(JobMessage message, string reason, string? description = null, CancellationToken cancellationToken = default) =>
+        _receiver.Value.DeadLetterMessageAsync(Native(message), reason, description ?? reason, cancellationToken);
 
-    /// <summary>Active messages, from the queue's description (management GET on the queue path).</summary>
+    /// <summary>Messages in the queue, active or locked, counted by peeking (allowed to a receiver; the
+    /// management API that reports counts needs Manage rights, which no host here has), up to <see cref="CountLimit"/>.</summary>
     public async Task<int> CountAsync(CancellationToken cancellationToken = default)
     {
-        using var message = Request(RequestMethod.Get, $"{_options.Queue}?api-version=2021-05");
-        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        Ensure(message.Response, 200, "queue description");
-        var doc = XDocument.Parse(message.Response.Content.ToString());
-        var count = doc.Descendants().FirstOrDefault(e => e.Name.LocalName == "ActiveMessageCount") ?? doc.Descendants().FirstOrDefault(e => e.Name.LocalName == "MessageCount");
-        return count is null ? 0 : int.Parse(count.Value, CultureInfo.InvariantCulture);
+        var peeked = await _receiver.Value.PeekMessagesAsync(CountLimit, fromSequenceNumber: 0, cancellationToken).ConfigureAwait(false);
+        return peeked.Count;
     }
 
-    private async Task SendToAsync(string queue, string body, IReadOnlyDictionary<string, string>? properties, CancellationToken ct)
+    public async ValueTask DisposeAsync()
     {
-        using var message = Request(RequestMethod.Post, $"{queue}/messages");
-        message.Request.Headers.SetValue("Content-Type", "application/json; charset=utf-8");
-        // MessageId from the content: the queue's duplicate detection drops an identical re-send.
-        var id = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(queue + "\n" + body)).AsSpan(0, 16)).ToLowerInvariant();
-        message.Request.Headers.SetValue("BrokerProperties", JsonSerializer.Serialize(new Dictionary<string, string> { ["MessageId"] = id }));
-        foreach (var (k, v) in properties ?? new Dictionary<string, string>())
+        await _sender.DisposeAsync().ConfigureAwait(false);
+        if (_receiver.IsValueCreated)
         {
-            message.Request.Headers.SetValue(k, JsonSerializer.Serialize(v));
+            await _receiver.Value.DisposeAsync().ConfigureAwait(false);
         }
 
-        message.Request.Content = RequestContent.Create(Encoding.UTF8.GetBytes(body));
-        await _pipeline.SendAsync(message, ct).ConfigureAwait(false);
-        Ensure(message.Response, 201, "send");
-    }
-
-    private async Task LockOperationAsync(RequestMethod method, JobMessage job, string what, CancellationToken ct)
-    {
-        using var message = Request(method, $"{_options.Queue}/messages/{Uri.EscapeDataString(job.Id)}/{Uri.EscapeDataString(job.LeaseToken)}");
-        if (method != RequestMethod.Delete)
+        if (_ownsClient)
         {
-            message.Request.Content = RequestContent.Create([]);
-        }
-
-        await _pipeline.SendAsync(message, ct).ConfigureAwait(false);
-        Ensure(message.Response, 200, what);
-    }
-
-    private HttpMessage Request(RequestMethod method, string path)
-    {
-        var message = _pipeline.CreateMessage();
-        message.Request.Method = method;
-        message.Request.Uri.Reset(new Uri(_options.Endpoint, path));
-        return message;
-    }
-
-    private static void Ensure(Response response, int expected, string what)
-    {
-        if (response.Status != expected)
-        {
-            throw new RequestFailedException(response.Status, $"Service Bus {what}: HTTP {response.Status} (expected {expected})");
+            await _client.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Default client options (retries as the Azure SDK's defaults).</summary>
-    private sealed class ServiceBusClientOptions : ClientOptions;
+    /// <summary>32 hex digits of SHA-256 over the body: the same request always gets the same id.</summary>
+    public static string MessageIdOf(string body) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)).AsSpan(0, 16));
 
-    /// <summary>Authorization: SharedAccessSignature sr={uri}&amp;sig={hmac}&amp;se={expiry}&amp;skn={key name}.</summary>
-    private sealed class SasPolicy(Uri endpoint, string keyName, string key) : HttpPipelineSynchronousPolicy
-    {
-        public override void OnSendingRequest(HttpMessage message)
-        {
-            var resource = WebUtility.UrlEncode(endpoint.ToString().TrimEnd('/').ToLowerInvariant());
-            var expiry = DateTimeOffset.UtcNow.AddMinutes(20).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var signature = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(resource + "\n" + expiry)));
-            message.Request.Headers.SetValue("Authorization", $"SharedAccessSignature sr={resource}&sig={WebUtility.UrlEncode(signature)}&se={expiry}&skn={keyName}");
-        }
-    }
+    private static ServiceBusReceivedMessage Native(JobMessage message) =>
+        message.Native as ServiceBusReceivedMessage ?? throw new ArgumentException("the message was not received from a Service Bus queue", nameof(message));
 }

@@ -29,11 +29,12 @@ public sealed class StorageJobQueue(QueueClient queue, QueueClient poison) : IJo
     public async Task AbandonAsync(JobMessage message, CancellationToken cancellationToken = default) =>
         await queue.UpdateMessageAsync(message.Id, message.LeaseToken, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    public async Task DeadLetterAsync(JobMessage message, string reason, CancellationToken cancellationToken = default)
+    /// <summary>Storage queues carry no properties: the reason stays in the processor's log and failure document,
+    /// as with the Functions host's own poison handling.</summary>
+    public async Task DeadLetterAsync(JobMessage message, string reason, string? description = null, CancellationToken cancellationToken = default)
     {
         await poison.SendMessageAsync(message.Body, cancellationToken).ConfigureAwait(false);
         await queue.DeleteMessageAsync(message.Id, message.LeaseToken, cancellationToken).ConfigureAwait(false);
-        _ = reason;
     }
 
     public async Task<int> CountAsync(CancellationToken cancellationToken = default) =>

@@ -200,6 +200,8 @@ public sealed class IngestStage : IDisposable
             }
 
             await _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.Audit(audit.StudyInstanceUid, audit.SopInstanceUid), BinaryData.FromString(JsonSerializer.Serialize(audit, Json)), "application/json", cancellationToken).ConfigureAwait(false);
+            var fingerprints = new IdentifierFingerprintRecord(IdentifierFingerprints.FormatVersion, _deidentifier.Fingerprints(input));
+            await _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.IdentifierFingerprints(audit.StudyInstanceUid, audit.SopInstanceUid), BinaryData.FromString(JsonSerializer.Serialize(fingerprints, Json)), "application/json", cancellationToken).ConfigureAwait(false);
 
             if (hasPixels && embeddings is not null && WantsGeneration(audit.Modality))
             {
@@ -272,6 +274,7 @@ public sealed class IngestStage : IDisposable
             output = _encoder.Manifest.Outputs[0].Name,
             shape = new[] { frames, per },
             dtype = "float32",
+            modelSha256 = _encoder.Sha256,
             frames,
             studyInstanceUid = audit.StudyInstanceUid,
             seriesInstanceUid = audit.SeriesInstanceUid,

@@ -10,17 +10,20 @@ public static class KeyVaultTenantKey
 {
     public const string SecretName = "deid-key";
 
-    public static async Task<TenantKey> LoadAsync(Uri vaultUri, TokenCredential credential, CancellationToken cancellationToken = default)
+    public static Task<TenantKey> LoadAsync(Uri vaultUri, TokenCredential credential, CancellationToken cancellationToken = default) =>
+        LoadAsync(new SecretClient(vaultUri, credential), SecretName, cancellationToken);
+
+    public static async Task<TenantKey> LoadAsync(SecretClient client, string secretName = SecretName, CancellationToken cancellationToken = default)
     {
-        var client = new SecretClient(vaultUri, credential);
+        var vaultUri = client.VaultUri;
         KeyVaultSecret secret;
         try
         {
-            secret = (await client.GetSecretAsync(SecretName, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            secret = (await client.GetSecretAsync(secretName, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
         }
         catch (Azure.RequestFailedException e) when (e.Status == 404)
         {
-            throw new InvalidOperationException($"Key Vault {vaultUri.Host} has no secret '{SecretName}': create it as scripts/deploy.sh describes");
+            throw new InvalidOperationException($"Key Vault {vaultUri.Host} has no secret '{secretName}': create it as scripts/deploy.sh describes");
         }
 
         try
@@ -30,7 +33,7 @@ public static class KeyVaultTenantKey
         catch (FormatException)
         {
             // The value itself is never quoted.
-            throw new InvalidDataException($"secret '{SecretName}' in {vaultUri.Host} must be hexadecimal (64 hex digits)");
+            throw new InvalidDataException($"secret '{secretName}' in {vaultUri.Host} must be hexadecimal (64 hex digits)");
         }
     }
 }

@@ -10,6 +10,9 @@ public static class StorageLayout
 
     public static string Audit(string study, string sop) => $"{study}/{sop}.json";
 
+    /// <summary>Keyed fingerprints of an instance's original identifiers, in the audit container (no PHI: HMACs).</summary>
+    public static string IdentifierFingerprints(string study, string sop) => $"_fingerprints/{study}/{sop}.json";
+
     public static string QuarantineFolder(string id) => id;
 
     public static string Generated(string study, string requestId, string file) => $"{study}/{requestId}/{file}";

@@ -8,7 +8,12 @@ namespace ServerlessMed.Pipeline.Storage;
 /// <summary>The tenant's blob containers and queues. Clients are created once and shared (they are thread-safe).</summary>
 public sealed class TenantStorage
 {
-    public TenantStorage(TenantStorageOptions options, Azure.Core.TokenCredential? credential = null)
+    private readonly QueueServiceClient? _queueService;
+
+    /// <param name="options">Where the data lives: a connection string (Azurite), or service URIs with <paramref name="credential"/>.</param>
+    /// <param name="credential">The host's identity, for service URIs (never shared keys in Azure).</param>
+    /// <param name="configure">Applied to both clients' options (transport, diagnostics): see AzureClientDefaults.</param>
+    public TenantStorage(TenantStorageOptions options, Azure.Core.TokenCredential? credential = null, Action<Azure.Core.ClientOptions>? configure = null)
     {
         Options = options;
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
@@ -22,19 +27,24 @@ public sealed class TenantStorage
             retry.MaxDelay = TimeSpan.FromSeconds(4);
         }
 
+        configure?.Invoke(queueOptions);
+        configure?.Invoke(blobOptions);
+
         if (options.ConnectionString is { Length: > 0 } cs)
         {
             Blobs = new BlobServiceClient(cs, blobOptions);
-            QueueService = new QueueServiceClient(cs, queueOptions);
+            _queueService = new QueueServiceClient(cs, queueOptions);
         }
-        else if (options.BlobServiceUri is not null && options.QueueServiceUri is not null && credential is not null)
+        else if (options.BlobServiceUri is not null && credential is not null)
         {
             Blobs = new BlobServiceClient(options.BlobServiceUri, credential, blobOptions);
-            QueueService = new QueueServiceClient(options.QueueServiceUri, credential, queueOptions);
+            // A host that needs no storage queue (the GPU worker on Service Bus) is given no queue URI; asking it for
+            // a queue then fails naming the setting, not with a null reference.
+            _queueService = options.QueueServiceUri is { } q ? new QueueServiceClient(q, credential, queueOptions) : null;
         }
         else
         {
-            throw new ArgumentException("storage needs a connection string, or blob and queue service URIs with a credential");
+            throw new ArgumentException("storage needs a connection string, or a blob service URI with a credential");
         }
     }
 
@@ -42,7 +52,7 @@ public sealed class TenantStorage
 
     public BlobServiceClient Blobs { get; }
 
-    public QueueServiceClient QueueService { get; }
+    public QueueServiceClient QueueService => _queueService ?? throw new InvalidOperationException("this host has no queue service: set TenantStorage__queueServiceUri");
 
     public BlobContainerClient Container(string name) => Blobs.GetBlobContainerClient(name);
 

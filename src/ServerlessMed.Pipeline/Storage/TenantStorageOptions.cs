@@ -4,11 +4,13 @@ namespace ServerlessMed.Pipeline.Storage;
 public sealed class TenantStorageOptions
 {
     /// <summary>A storage connection string (Azurite locally). In Azure, use <see cref="BlobServiceUri"/> and a credential instead.</summary>
-    public string? ConnectionString { get; init; }
+    public string? ConnectionString { get; set; }
 
-    public Uri? BlobServiceUri { get; init; }
+    /// <summary>https://{account}.blob.core.windows.net/ (setting TenantStorage__blobServiceUri).</summary>
+    public Uri? BlobServiceUri { get; set; }
 
-    public Uri? QueueServiceUri { get; init; }
+    /// <summary>https://{account}.queue.core.windows.net/ (setting TenantStorage__queueServiceUri).</summary>
+    public Uri? QueueServiceUri { get; set; }
 
     public string Uploads { get; init; } = "uploads";
 
