@@ -12,6 +12,9 @@ public sealed class DeidPolicy
 {
     public static DeidPolicy Default { get; } = new();
 
+    /// <summary>Basic Profile (default) or a keep-list of what is known to be safe (<see cref="DeidMode"/>).</summary>
+    public DeidMode Mode { get; set; } = DeidMode.BasicProfile;
+
     /// <summary>PS3.15 options applied on top of the Basic Profile.</summary>
     public IReadOnlyList<DeidOption> Options { get; set; } = [];
 
@@ -41,7 +44,11 @@ public sealed class DeidPolicy
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter<DeidOption>(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        Converters =
+        {
+            new JsonStringEnumConverter<DeidOption>(JsonNamingPolicy.CamelCase, allowIntegerValues: false),
+            new JsonStringEnumConverter<DeidMode>(JsonNamingPolicy.CamelCase, allowIntegerValues: false),
+        },
         TypeInfoResolver = DeidJsonContext.Default,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
@@ -62,6 +69,16 @@ public sealed class DeidPolicy
 
     public static DeidPolicy Parse(string json, string source = "policy")
     {
+        try
+        {
+            // Syntax first, so that a file that is not JSON at all (YAML, a key file) is called that, not a field error.
+            using var syntax = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new DeidPolicyException($"{source}: the policy is not valid JSON (line {e.LineNumber + 1}, column {e.BytePositionInLine + 1}: {Describe(e)})");
+        }
+
         DeidPolicy? policy;
         try
         {
@@ -126,7 +143,7 @@ public sealed class DeidPolicy
     }
 
     private static string Describe(JsonException e) =>
-        e.Message.Split(" Path:")[0].Replace("ServerlessMed.Deid.", string.Empty, StringComparison.Ordinal);
+        e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.', ' ').Replace("ServerlessMed.Deid.", string.Empty, StringComparison.Ordinal);
 }
 
 public sealed record SafePrivateAttribute(string Creator, string Element);

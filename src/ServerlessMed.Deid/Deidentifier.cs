@@ -1,4 +1,5 @@
 using System.Globalization;
+using ServerlessMed.Deid.Iod;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 
@@ -56,11 +57,13 @@ public sealed class Deidentifier
 
         var patientId = src.GetSingleValueOrDefault(DicomTag.PatientID, string.Empty);
         var issuer = src.GetSingleValueOrDefault(DicomTag.IssuerOfPatientID, string.Empty);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var ctx = new Context(
             Pseudonym: _mapper.PatientPseudonym(issuer, patientId),
             DateOffsetDays: _mapper.DateOffsetDays(issuer, patientId),
-            Scrubber: TextScrubber.FromDataset(src),
-            Counts: new Dictionary<string, int>(StringComparer.Ordinal));
+            Scrubber: TextScrubber.FromDataset(src, _options.Contains(DeidOption.RetainUIDs) ? null : _mapper.MapUid),
+            Counts: counts,
+            Iod: new IodConformance(IodTable.Standard.Find(src.GetSingleValueOrDefault(DicomTag.SOPClassUID, string.Empty)), _mapper.MapUid, a => counts[a] = counts.GetValueOrDefault(a) + 1));
 
         var output = new DicomDataset();
         Process(src, output, ctx);
@@ -80,7 +83,7 @@ public sealed class Deidentifier
             SeriesInstanceUid = output.GetString(DicomTag.SeriesInstanceUID),
             SopClassUid = output.GetSingleValueOrDefault(DicomTag.SOPClassUID, string.Empty),
             Modality = output.GetSingleValueOrDefault(DicomTag.Modality, string.Empty),
-            Profile = "PS3.15 E.1 Basic Application Level Confidentiality Profile",
+            Profile = "PS3.15 E.1 Basic Application Level Confidentiality Profile" + (_policy.Mode == DeidMode.AllowList ? ", allow-list mode" : string.Empty),
             Options = _optionNames,
             Actions = ctx.Counts,
             PatientPseudonym = ctx.Pseudonym,
@@ -91,14 +94,17 @@ public sealed class Deidentifier
         return new DeidResult(file, audit);
     }
 
-    private sealed record Context(string Pseudonym, int DateOffsetDays, TextScrubber Scrubber, Dictionary<string, int> Counts)
+    private sealed record Context(string Pseudonym, int DateOffsetDays, TextScrubber Scrubber, Dictionary<string, int> Counts, IodConformance Iod)
     {
         public void Count(string action) => Counts[action] = Counts.GetValueOrDefault(action) + 1;
     }
 
-    private void Process(DicomDataset src, DicomDataset dst, Context ctx)
+    /// <summary>De-identifies <paramref name="src"/> (the instance, or an item of the sequence <paramref name="parent"/>)
+    /// into <paramref name="dst"/>, then restores what the IOD requires there.</summary>
+    private void Process(DicomDataset src, DicomDataset dst, Context ctx, uint parent = 0, bool cleaning = false)
     {
         var safeCreators = SafeCreatorBlocks(src);
+        var allKept = true;
         foreach (var item in src)
         {
             var tag = item.Tag;
@@ -140,33 +146,41 @@ public sealed class Deidentifier
             {
                 var row = _profile.Find(tag);
                 action = row is null
-                    ? (tag.DictionaryEntry.IsKnown ? "K" : "X") // not in the table: standard attributes stay, unknown public ones go
-                    : Resolve(row.ActionFor(_orderedOptions), item is DicomSequence, tag);
+                    ? UnlistedAttributes.Action(tag, DummyValues.VRFor(tag, item), _policy.Mode, cleaning, _options.Contains(DeidOption.CleanDescriptors), IodTable.Standard.Defines(parent, tag.Value))
+                    : Resolve(row.ActionFor(_orderedOptions), item is DicomSequence);
             }
 
             ctx.Count(action);
-            Apply(action, item, dst, ctx);
+            allKept &= action == "K";
+            Apply(action, item, src, dst, ctx, cleaning);
+        }
+
+        if (!allKept)
+        {
+            // A dataset whose every attribute was kept lost nothing the IOD requires (most items of large sequences).
+            ctx.Iod.Restore(src, dst, parent);
         }
     }
 
-    /// <summary>Compound actions choose what keeps the output valid without IOD type tables: a dummy where one may be
-    /// required, zero length where the attribute may be empty, U for UID sequences.</summary>
-    private static string Resolve(string action, bool isSequence, DicomTag tag) => action switch
+    /// <summary>Compound actions: a dummy where one may be required, zero length where the attribute may be empty, U
+    /// for UID sequences. A sequence is removed rather than emptied: the IOD pass puts an empty one back where the
+    /// instance's IOD makes it Type 2 (an empty Type 3 sequence is invalid).</summary>
+    private static string Resolve(string action, bool isSequence) => action switch
     {
-        // An empty sequence is valid only where the sequence is Type 2; elsewhere (Type 3) it must be absent.
-        "X/Z" when isSequence => Type2Sequences.Contains(tag.Value) ? "Z" : "X",
-        "X/Z" => "Z",
+        "X/Z" => isSequence ? "X" : "Z",
         "X/D" or "Z/D" or "X/Z/D" => "D",
         "X/Z/U*" => "U",
         _ => action,
     };
 
-    /// <summary>X/Z sequences that common IODs define as Type 2 (they must be present, possibly empty).</summary>
-    private static readonly HashSet<uint> Type2Sequences = [DicomTag.AcquisitionContextSequence.Value];
+    /// <summary>Sequences whose D keeps their tree and replaces the values in it: an SR document's content is its
+    /// structure (Type 1 relationships, value types, concept names), and the profile applies inside it (names and
+    /// dates replaced, UIDs mapped, free text removed).</summary>
+    private static bool IsContentTree(DicomTag tag) => tag == DicomTag.ContentSequence;
 
     private static bool IsOverlayGroup(DicomTag tag) => tag.Group is >= 0x6000 and <= 0x601E && (tag.Group & 1) == 0;
 
-    private void Apply(string action, DicomItem item, DicomDataset dst, Context ctx)
+    private void Apply(string action, DicomItem item, DicomDataset src, DicomDataset dst, Context ctx, bool cleaning)
     {
         var tag = item.Tag;
         switch (action)
@@ -174,7 +188,7 @@ public sealed class Deidentifier
             case "X":
                 return;
             case "Z":
-                dst.AddOrUpdate(item is DicomSequence ? new DicomSequence(tag) : new DicomElement(tag, item.ValueRepresentation == DicomVR.UN ? tag.DictionaryEntry.DefaultVR : item.ValueRepresentation, DicomBuffer.Empty));
+                dst.AddOrUpdate(DummyValues.Empty(tag, item is DicomSequence ? DicomVR.SQ : DummyValues.VRFor(tag, item)));
                 return;
             case "P":
                 dst.AddOrUpdate(tag, tag == DicomTag.PatientName ? DicomVR.PN : DicomVR.LO, ctx.Pseudonym);
@@ -183,12 +197,20 @@ public sealed class Deidentifier
 
         if (item is DicomSequence sq)
         {
-            // K, C, D, U on a sequence: keep its structure, de-identify inside every item.
+            if (action == "D" && !IsContentTree(tag))
+            {
+                // D replaces the content: nothing of it is copied; the IOD pass writes an item of dummy values where the
+                // instance's IOD requires the sequence, and leaves it out where it does not.
+                return;
+            }
+
+            // K, C, U (and D on a content tree): keep the structure, apply the profile inside every item; inside a
+            // sequence the profile cleans (C under a Clean option), free text is cleaned rather than removed.
             var copy = new DicomSequence(tag);
             foreach (var child in sq.Items)
             {
                 var childOut = new DicomDataset();
-                Process(child, childOut, ctx);
+                Process(child, childOut, ctx, tag.Value, cleaning || action == "C");
                 copy.Items.Add(childOut);
             }
 
@@ -213,10 +235,10 @@ public sealed class Deidentifier
                 dst.AddOrUpdate(MapUids(e, vr));
                 return;
             case "D":
-                dst.AddOrUpdate(vr == DicomVR.UI ? MapUids(e, vr) : Dummy(tag, vr, e.Length));
+                dst.AddOrUpdate(vr == DicomVR.UI ? MapUids(e, vr) : DummyValues.Element(tag, vr, e.Length));
                 return;
             case "C":
-                dst.AddOrUpdate(Clean(e, vr, dst, ctx));
+                dst.AddOrUpdate(Clean(e, vr, src, ctx));
                 return;
             default:
                 throw new InvalidOperationException($"unknown profile action '{action}' for {tag}");
@@ -227,7 +249,7 @@ public sealed class Deidentifier
     {
         if (vr != DicomVR.UI || e.Length == 0)
         {
-            return vr == DicomVR.UI ? e : Dummy(e.Tag, vr, e.Length);
+            return vr == DicomVR.UI ? e : DummyValues.Element(e.Tag, vr, e.Length);
         }
 
         var values = DicomValueCodec.DecodeStrings(e.Buffer.GetMemory().Span, DicomVR.UI, DicomEncoding.Default);
@@ -235,33 +257,7 @@ public sealed class Deidentifier
         return new DicomElement(e.Tag, DicomVR.UI, DicomBuffer.FromBytes(DicomValueCodec.EncodeStrings(mapped, DicomVR.UI, DicomEncoding.Default)));
     }
 
-    private static DicomElement Dummy(DicomTag tag, DicomVR vr, long originalLength)
-    {
-        string? text = vr.Code switch
-        {
-            "AE" => "ANONYMOUS",
-            "AS" => "000D",
-            "CS" => "ANONYMIZED",
-            "DA" => "19000101",
-            "DT" => "19000101000000",
-            "TM" => "000000",
-            "DS" or "IS" => "0",
-            "LO" or "LT" or "ST" or "UT" or "UC" or "PN" => "ANONYMIZED",
-            "SH" => "ANON",
-            "UR" => "http://anonymized",
-            _ => null,
-        };
-        if (text is not null)
-        {
-            return new DicomElement(tag, vr, DicomBuffer.FromBytes(System.Text.Encoding.ASCII.GetBytes(text)));
-        }
-
-        // Binary: zeros, one value's worth (or the original length for OB/OW data).
-        var length = vr.MaxLength > 0 ? vr.UnitSize : Math.Min(originalLength, 1024);
-        return new DicomElement(tag, vr, DicomBuffer.FromBytes(new byte[Math.Max(length + (length & 1), 2)]));
-    }
-
-    private DicomElement Clean(DicomElement e, DicomVR vr, DicomDataset dst, Context ctx)
+    private DicomElement Clean(DicomElement e, DicomVR vr, DicomDataset src, Context ctx)
     {
         if (vr == DicomVR.DA || vr == DicomVR.DT)
         {
@@ -288,15 +284,10 @@ public sealed class Deidentifier
             return e;
         }
 
-        var text = DicomValueCodec.DecodeText(e.Buffer.GetMemory().Span, vr, vr.IsTextLike ? dst.Encoding : DicomEncoding.Default);
-        var cleaned = ctx.Scrubber.Clean(text);
-        if (cleaned is null)
-        {
-            // Could not be cleaned safely: remove the content (zero length keeps the attribute present).
-            return new DicomElement(e.Tag, vr, DicomBuffer.Empty);
-        }
-
-        return new DicomElement(e.Tag, vr, DicomBuffer.FromBytes(DicomValueCodec.EncodeStrings([cleaned], vr.IsMultiValuedString ? DicomVR.LT : vr, vr.IsTextLike ? dst.Encoding : DicomEncoding.Default)));
+        // Decoded and written back in the source's character set (an item's own, else the enclosing dataset's).
+        var charset = vr.IsTextLike ? src.Encoding : DicomEncoding.Default;
+        var cleaned = ctx.Scrubber.Clean(DicomValueCodec.DecodeText(e.Buffer.GetMemory().Span, vr, charset));
+        return new DicomElement(e.Tag, vr, DicomBuffer.FromBytes(DicomValueCodec.EncodeStrings([cleaned], vr.IsMultiValuedString ? DicomVR.LT : vr, charset)));
     }
 
     private static DicomElement ShiftDates(DicomElement e, DicomVR vr, int days)
@@ -365,8 +356,12 @@ public sealed class Deidentifier
     private void AddDeidentificationAttributes(DicomDataset ds)
     {
         ds.AddOrUpdate(DicomTag.PatientIdentityRemoved, DicomVR.CS, "YES");
-        var method = "ServerlessMed PS3.15 Basic Profile" + (_options.Count > 0 ? " + " + string.Join(", ", _optionNames) : string.Empty);
-        ds.AddOrUpdate(DicomTag.DeidentificationMethod, DicomVR.LO, method.Length > 64 ? method[..64] : method);
+        var method = "ServerlessMed PS3.15 Basic Profile" + (_policy.Mode == DeidMode.AllowList ? " allow-list" : string.Empty)
+            + (_options.Count > 0 ? " + " + string.Join(", ", _optionNames) : string.Empty);
+
+        // ASCII whatever the instance's character set: an ISO 2022 encoder may add escape bytes past LO's 64.
+        var ascii = DicomValueCodec.EncodeStrings([method.Length > 64 ? method[..64] : method], DicomVR.LO, DicomEncoding.Default);
+        ds.AddOrUpdate(new DicomElement(DicomTag.DeidentificationMethod, DicomVR.LO, DicomBuffer.FromBytes(ascii)));
         var codes = new DicomSequence(DicomTag.DeidentificationMethodCodeSequence);
         codes.Items.Add(Code(DeidMethodCodes.BasicProfile, "Basic Application Confidentiality Profile"));
         foreach (var o in _orderedOptions)

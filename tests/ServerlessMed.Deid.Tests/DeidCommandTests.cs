@@ -62,6 +62,22 @@ public sealed class DeidCommandTests
     }
 
     [Fact]
+    public void A_policy_that_is_not_json_is_one_line_naming_the_file_once()
+    {
+        var root = Directory.CreateTempSubdirectory("smed-deidpolicy").FullName;
+        var policy = Path.Combine(root, "tenant-policy.yaml");
+        File.WriteAllText(policy, "retention: 30\noptions: [cleanGraphics]\n");
+        var key = Path.Combine(root, "k");
+        File.WriteAllText(key, new string('a', 64));
+        var r = Smed.Run(["deid", Corpus.Get("pydicom/CT_small.dcm").FullPath, Path.Combine(root, "out"), "--key-file", key, "--policy", policy]);
+        Directory.Delete(root, recursive: true);
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("tenant-policy.yaml: the policy is not valid JSON (line 1, column 1", line, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(line, "tenant-policy"));
+    }
+
+    [Fact]
     public void Quarantine_inside_the_output_is_refused()
     {
         var root = Directory.CreateTempSubdirectory("smed-deidcmd").FullName;

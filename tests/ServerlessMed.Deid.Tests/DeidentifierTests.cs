@@ -115,13 +115,20 @@ public sealed class DeidentifierTests
 
     [Theory]
     [MemberData(nameof(WellFormedFiles))]
-    public void Deidentified_output_has_no_new_dciodvfy_errors(string rel)
+    public void Deidentified_output_has_no_new_dciodvfy_errors(string rel) => AssertNoNewDciodvfyErrors(rel, DeidPolicy.Default);
+
+    [Theory]
+    [MemberData(nameof(WellFormedFiles))]
+    public void Allow_list_output_with_every_clean_option_has_no_new_dciodvfy_errors(string rel) =>
+        AssertNoNewDciodvfyErrors(rel, new DeidPolicy { Mode = DeidMode.AllowList, Options = [DeidOption.CleanDescriptors, DeidOption.CleanStructuredContent, DeidOption.CleanGraphics] });
+
+    private static void AssertNoNewDciodvfyErrors(string rel, DeidPolicy policy)
     {
         var src = Corpus.Get(rel).FullPath;
         DeidResult result;
         try
         {
-            result = new Deidentifier(KeyA, DeidPolicy.Default).Deidentify(DicomFile.Open(src));
+            result = new Deidentifier(KeyA, policy).Deidentify(DicomFile.Open(src));
         }
         catch (DeidRejectedException)
         {
@@ -155,6 +162,32 @@ public sealed class DeidentifierTests
         var e = Assert.Throws<DeidPolicyException>(() => DeidPolicy.Parse(json, "tenant.json"));
         Assert.Contains(field, e.Message, StringComparison.Ordinal);
         Assert.StartsWith("tenant.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("retention: 30\n", "line 1, column 1")]
+    [InlineData("{\"options\": [\"cleanGraphics\",}\n", "line 1, column")]
+    [InlineData("", "line 1, column 1")]
+    public void A_policy_that_is_not_json_says_so_naming_the_file_once(string text, string where)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("smed-policy").FullName, "tenant-policy.yaml");
+        File.WriteAllText(file, text);
+        var e = Assert.Throws<DeidPolicyException>(() => DeidPolicy.Load(file));
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        Assert.StartsWith("tenant-policy.yaml: the policy is not valid JSON (", e.Message, StringComparison.Ordinal);
+        Assert.Contains(where, e.Message, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(e.Message, "tenant-policy"));
+    }
+
+    [Fact]
+    public void The_policy_schema_names_every_field_and_mode_the_policy_reads()
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(Corpus.RepoRoot, "policy", "schema.json")));
+        using var policy = JsonDocument.Parse(DeidPolicy.Default.ToJson());
+        var properties = schema.RootElement.GetProperty("properties");
+        Assert.Equal(policy.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal), properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var modes = properties.GetProperty("mode").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!);
+        Assert.Equal(Enum.GetNames<DeidMode>().Select(JsonNamingPolicy.CamelCase.ConvertName), modes);
     }
 
     [Fact]
