@@ -11,6 +11,8 @@ using ServerlessMed.Dicom;
 //       embedding stage time over raw ORT on the same tensors, batch 8 over batch 1 (bench/embedding-stage.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- pipeline-load [COUNT] [MODELS_DIR]
 //       COUNT re-stamped instances through Azurite + ingest: instances/s, p50/p95 upload→embedding (bench/pipeline-load.sh)
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- burned-in [REPEATS]
+//       de-identification with burned-in text OCR over without, per image size; CPU ms/image (bench/burned-in-ocr.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- convert-all IN_LIST OUT_DIR
 //       rewrite every file listed in IN_LIST (one path a line) in one process: our side of bench/codec-vs-dcmconv.sh
 if (args.Length > 0 && args[0] == "convert-all")
@@ -29,6 +31,11 @@ if (args.Length > 0 && args[0] == "convert-all")
 
     Console.WriteLine($"{files.Count} files, {bytes} bytes, {sw.Elapsed.TotalSeconds:0.000} s in-process");
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "burned-in")
+{
+    return BurnedInBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
 }
 
 if (args.Length > 0 && args[0] == "decode")
@@ -68,5 +75,5 @@ if (args.Length > 0 && args[0] == "codec")
     return 0;
 }
 
-Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | convert-all LIST OUT_DIR | generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER] | pipeline-load [COUNT] [MODELS_DIR]");
+Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | burned-in [REPEATS] | convert-all LIST OUT_DIR | generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER] | pipeline-load [COUNT] [MODELS_DIR]");
 return 2;

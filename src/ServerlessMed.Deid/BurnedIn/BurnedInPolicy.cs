@@ -53,8 +53,10 @@ public sealed partial class BurnedInPolicy
     public int Margin { get; set; } = 4;
 
     /// <summary>Frames OCR'd per instance (0: all): up to this many, evenly spaced from the first to the last. What is
-    /// found in any of them is masked in every frame.</summary>
-    public int MaxOcrFrames { get; set; } = 32;
+    /// found in any of them is masked in every frame. Cine loops (US, XA, RF) repeat one overlay on every frame, so a
+    /// sample finds it at a fraction of the cost (OCR is 0.1-1 s a frame); text that appears on unsampled frames
+    /// only is missed, so a tenant with multi-page scanned documents sets 0.</summary>
+    public int MaxOcrFrames { get; set; } = 8;
 
     /// <summary>Tesseract language data, e.g. "eng" or "eng+fra" (Debian packages tesseract-ocr-LANG).</summary>
     public string Language { get; set; } = "eng";

@@ -53,9 +53,10 @@ public sealed class TesseractTextDetector
 
     public TextDetectorOptions Options => _options;
 
-    /// <summary>Boxes (in <paramref name="image"/>'s pixels) of the words recognised with at least
-    /// <see cref="TextDetectorOptions.MinConfidence"/>, <see cref="TextDetectorOptions.MinAlphanumerics"/> letters or
-    /// digits and <see cref="TextDetectorOptions.MinTextHeight"/> pixels of height. Small images are enlarged first
+    /// <summary>Boxes (in <paramref name="image"/>'s pixels) of the words Tesseract finds with at least
+    /// <see cref="TextDetectorOptions.MinAlphanumerics"/> letters or digits and
+    /// <see cref="TextDetectorOptions.MinTextHeight"/> pixels of height whose confidence and separability (see
+    /// <see cref="IsText"/>) say text. Small images are enlarged first
     /// (<see cref="TextDetectorOptions.MinShortSide"/>): overlay text on an ultrasound frame is often 7-10 pixels
     /// high, small for Tesseract's layout analysis, and enlarged it also reads fewer words into speckle.</summary>
     public IReadOnlyList<PixelRect> Detect(Image8 image)
@@ -84,7 +85,9 @@ public sealed class TesseractTextDetector
     internal int ScaleFor(Image8 image)
     {
         var shortSide = Math.Min(image.Width, image.Height);
-        return shortSide >= _options.MinShortSide ? 1 : Math.Clamp((int)Math.Ceiling((double)_options.MinShortSide / shortSide), 1, _options.MaxScale);
+        var wanted = shortSide >= _options.MinShortSide ? 1 : (int)Math.Ceiling((double)_options.MinShortSide / shortSide);
+        var affordable = (int)Math.Floor(Math.Sqrt((double)_options.MaxScaledPixels / ((long)image.Width * image.Height)));
+        return Math.Clamp(Math.Min(wanted, affordable), 1, _options.MaxScale);
     }
 
     private List<PixelRect> Words(IntPtr engine, int scale, Image8 image)
@@ -107,8 +110,7 @@ public sealed class TesseractTextDetector
                     continue;
                 }
 
-                var confidence = TesseractNative.ResultIteratorConfidence(iterator, TesseractNative.LevelWord);
-                if (confidence < _options.MinConfidence || CountAlphanumerics(iterator) < _options.MinAlphanumerics)
+                if (CountAlphanumerics(iterator) < _options.MinAlphanumerics)
                 {
                     continue;
                 }
@@ -119,8 +121,7 @@ public sealed class TesseractTextDetector
                 var x1 = Math.Clamp((right + scale - 1) / scale, 0, width);
                 var y1 = Math.Clamp((bottom + scale - 1) / scale, 0, height);
                 var box = new PixelRect(x0, y0, x1 - x0, y1 - y0);
-                if (box.Width > 0 && box.Height >= _options.MinTextHeight
-                    && (confidence >= _options.StrongConfidence || Separability(image, box) >= _options.MinSeparability))
+                if (box.Width > 0 && box.Height >= _options.MinTextHeight && IsText(TesseractNative.ResultIteratorConfidence(iterator, TesseractNative.LevelWord), Separability(image, box)))
                 {
                     boxes.Add(box);
                 }
@@ -135,10 +136,17 @@ public sealed class TesseractTextDetector
         return boxes;
     }
 
+    /// <summary>Confidence and separability together: Tesseract's confidence alone cannot tell text from speckle
+    /// (both reach 60-90), nor does it find boxed or inverted overlay text (read at 16-59 with clean pixels).</summary>
+    private bool IsText(float confidence, double separability) =>
+        separability >= _options.CleanSeparability
+        || (confidence >= _options.MinConfidence && separability >= _options.MinSeparability)
+        || (confidence >= _options.StrongConfidence && separability >= _options.MinSeparabilityStrong);
+
     /// <summary>How cleanly the box's pixels split into two levels (Otsu's between-class variance over the total,
     /// 0-1, on the brightest channel): drawn text on a flat background is close to 1, speckle and anatomy that
-    /// Tesseract half-reads as words spread their values and score lower. Only words below
-    /// <see cref="TextDetectorOptions.StrongConfidence"/> are asked to pass it.</summary>
+    /// Tesseract half-reads as words spread their values and score lower. Words from
+    /// <see cref="TextDetectorOptions.StrongConfidence"/> pass a lower bar.</summary>
     internal static double Separability(Image8 image, PixelRect box)
     {
         Span<int> histogram = stackalloc int[256];
