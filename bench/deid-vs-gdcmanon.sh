@@ -4,6 +4,8 @@
 #   the original attributes, so a throw-away one is made) vs cp, on (a) the well-formed corpus ×10 and
 #   (b) one generated multi-frame file of ≥ 500 MB. Prints files/s, MB/s, peak RSS and the ratios.
 #   bench/deid-vs-gdcmanon.sh [COPIES] [LARGE_MB]     (defaults 10, 512)
+# SMED_BENCH_POLICY=FILE runs smed deid with --policy FILE (e.g. {"burnedIn": {"detect": "none"}} to leave out the
+# burned-in text OCR, which the default policy runs on the corpus's US/SC/OT images and on the large OT file).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 copies="${1:-10}"; large_mb="${2:-512}"
@@ -99,13 +101,14 @@ files=$(find "$work/in" -type f | wc -l)
 bytes=$(du -sb "$work/in" | cut -f1)
 large_bytes=$(stat -c %s "$work/large.dcm")
 warm_gdcm="gdcmanon -e -c '$work/cert.pem' -i '$first_input' -o '$work/warm/g.dcm'"
-warm_ours="$smed deid '$first_input' '$work/warm/ours' --key-file '$work/tenant.key'"
+policy=(); [ -n "${SMED_BENCH_POLICY:-}" ] && policy=(--policy "$(realpath "$SMED_BENCH_POLICY")")
+warm_ours="$smed deid '$first_input' '$work/warm/ours' --key-file '$work/tenant.key' ${policy[*]}"
 warm_cp="cp '$first_input' '$work/warm/c.dcm'"
 read -r t_gdcm r_gdcm < <(measure gdcmanon "$work/in" "$warm_gdcm" gdcmanon --continue --recursive -e -c "$work/cert.pem" -i "$work/in" -o @OUT@)
-read -r t_ours r_ours < <(measure ours "$work/in" "$warm_ours" $smed deid "$work/in" @OUT@ --key-file "$work/tenant.key")
+read -r t_ours r_ours < <(measure ours "$work/in" "$warm_ours" $smed deid "$work/in" @OUT@ --key-file "$work/tenant.key" "${policy[@]}")
 read -r t_cp r_cp < <(measure cp "$work/in" "$warm_cp" cp -r "$work/in" @OUT@)
 read -r l_gdcm lr_gdcm < <(measure gdcmanon-large "$work/large.dcm" "$warm_gdcm" gdcmanon -e -c "$work/cert.pem" -i "$work/large.dcm" -o @OUT@.dcm)
-read -r l_ours lr_ours < <(measure ours-large "$work/large.dcm" "$warm_ours" $smed deid "$work/large.dcm" @OUT@ --key-file "$work/tenant.key")
+read -r l_ours lr_ours < <(measure ours-large "$work/large.dcm" "$warm_ours" $smed deid "$work/large.dcm" @OUT@ --key-file "$work/tenant.key" "${policy[@]}")
 read -r l_cp lr_cp < <(measure cp-large "$work/large.dcm" "$warm_cp" cp "$work/large.dcm" @OUT@.dcm)
 awk -v f="$files" -v b="$bytes" -v lb="$large_bytes" \
     -v to="$t_ours" -v tg="$t_gdcm" -v tc="$t_cp" -v ro="$r_ours" -v rg="$r_gdcm" -v rc="$r_cp" \

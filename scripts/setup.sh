@@ -5,8 +5,9 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian tools: DCMTK, dicom3tools, GDCM (independent DICOM checks), pydicom/onnx/numpy (test models and
-# reference checks), and the codec libraries the pixel decoders load.
-apt_packages=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-onnx python3-numpy libturbojpeg0 libopenjp2-7 libopenjp2-tools libcharls2 zip)
+# reference checks), the codec libraries the pixel decoders load, Tesseract OCR (burned-in text detection) and
+# the DejaVu fonts the tests draw text with.
+apt_packages=(dcmtk dicom3tools libgdcm-tools python3-pydicom python3-onnx python3-numpy libturbojpeg0 libopenjp2-7 libopenjp2-tools libcharls2 tesseract-ocr libtesseract5 tesseract-ocr-eng fonts-dejavu-core zip)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -13,6 +13,8 @@ using ServerlessMed.Dicom;
 //       COUNT re-stamped instances through Azurite + ingest: instances/s, p50/p95 upload→embedding (bench/pipeline-load.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- search [COUNT] [DIMS,DIMS] [QUERIES] [EXACT] [CLUSTERS]
 //       embedded similarity index (USearch) vs exact brute force: recall@10, p50/p99, rate ratio, build, size (bench/search.sh)
+//   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- burned-in [REPEATS]
+//       de-identification with burned-in text OCR over without, per image size; CPU ms/image (bench/burned-in-ocr.sh)
 //   dotnet run -c Release --project bench/ServerlessMed.Benchmarks -- convert-all IN_LIST OUT_DIR
 //       rewrite every file listed in IN_LIST (one path a line) in one process: our side of bench/codec-vs-dcmconv.sh
 if (args.Length > 0 && args[0] == "search")
@@ -39,6 +41,11 @@ if (args.Length > 0 && args[0] == "convert-all")
 
     Console.WriteLine($"{files.Count} files, {bytes} bytes, {sw.Elapsed.TotalSeconds:0.000} s in-process");
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "burned-in")
+{
+    return BurnedInBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
 }
 
 if (args.Length > 0 && args[0] == "decode")
@@ -78,5 +85,5 @@ if (args.Length > 0 && args[0] == "codec")
     return 0;
 }
 
-Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | convert-all LIST OUT_DIR | generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER] | pipeline-load [COUNT] [MODELS_DIR]");
+Console.Error.WriteLine("usage: codec [BenchmarkDotNet args] | burned-in [REPEATS] | convert-all LIST OUT_DIR | generate MODEL_DIR [STEPS] [REPEATS] [PROVIDER] | pipeline-load [COUNT] [MODELS_DIR]");
 return 2;

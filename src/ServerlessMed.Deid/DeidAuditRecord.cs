@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using ServerlessMed.Deid.BurnedIn;
+
 namespace ServerlessMed.Deid;
 
 /// <summary>What was done to one instance, with de-identified identifiers only: safe to store and log.</summary>
@@ -27,4 +30,9 @@ public sealed class DeidAuditRecord
     public DateTimeOffset ProcessedAt { get; init; }
 
     public string Tool { get; init; } = string.Empty;
+
+    /// <summary>Burned-in text: what was scanned and which boxes were masked (never the text); absent when the
+    /// instance was out of the policy's burnedIn scope.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BurnedInReport? BurnedIn { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ServerlessMed.Deid.BurnedIn;
 using ServerlessMed.Dicom;
 
 namespace ServerlessMed.Deid;
@@ -33,8 +34,15 @@ public sealed class DeidPolicy
     /// <summary>Largest date shift in days under Retain Longitudinal Modified Dates.</summary>
     public int DateShiftRangeDays { get; set; } = 365;
 
-    /// <summary>What to do with Burned In Annotation = YES: "quarantine" (default) or "allow".</summary>
-    public string BurnedInAnnotation { get; set; } = "quarantine";
+    /// <summary>Superseded by <see cref="BurnedIn"/> and still read: "quarantine" or "allow" (see
+    /// <see cref="BurnedInPolicy.FromLegacy"/>). A policy gives one or the other.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? BurnedInAnnotation { get; set; }
+
+    /// <summary>Burned-in text detection and masking (BurnedIn/BurnedInPolicy.cs).</summary>
+    public BurnedInPolicy BurnedIn { get => _burnedIn ??= BurnedInPolicy.FromLegacy(BurnedInAnnotation); set => _burnedIn = value; }
+
+    private BurnedInPolicy? _burnedIn;
 
     public GenerationPolicy Generation { get; set; } = new();
 
@@ -129,10 +137,17 @@ public sealed class DeidPolicy
             throw new DeidPolicyException($"{source}: $.dateShiftRangeDays: must be between 1 and 36500");
         }
 
-        if (BurnedInAnnotation is not ("quarantine" or "allow"))
+        if (BurnedInAnnotation is not (null or "quarantine" or "allow"))
         {
-            throw new DeidPolicyException($"{source}: $.burnedInAnnotation: must be \"quarantine\" or \"allow\"");
+            throw new DeidPolicyException($"{source}: $.burnedInAnnotation: must be \"quarantine\" or \"allow\" (or use $.burnedIn)");
         }
+
+        if (BurnedInAnnotation is not null && _burnedIn is not null)
+        {
+            throw new DeidPolicyException($"{source}: $.burnedInAnnotation: superseded by $.burnedIn; give only $.burnedIn");
+        }
+
+        BurnedIn.Validate(source);
 
         if (Options.Contains(DeidOption.RetainLongitudinalFullDates) && Options.Contains(DeidOption.RetainLongitudinalModifiedDates))
         {
@@ -142,8 +157,21 @@ public sealed class DeidPolicy
         Generation.Validate(source);
     }
 
-    private static string Describe(JsonException e) =>
-        e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.', ' ').Replace("ServerlessMed.Deid.", string.Empty, StringComparison.Ordinal);
+    private static string Describe(JsonException e)
+    {
+        var message = e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.', ' ');
+
+        // A value outside a closed set: name the set rather than the CLR type.
+        foreach (var set in (Type[])[typeof(DeidOption), typeof(DeidMode), typeof(BurnedInDetection), typeof(BurnedInAction)])
+        {
+            if (message.Contains(set.FullName!, StringComparison.Ordinal))
+            {
+                return "must be one of " + string.Join(", ", Enum.GetNames(set).Select(JsonNamingPolicy.CamelCase.ConvertName));
+            }
+        }
+
+        return message.Replace("ServerlessMed.Deid.", string.Empty, StringComparison.Ordinal);
+    }
 }
 
 public sealed record SafePrivateAttribute(string Creator, string Element);

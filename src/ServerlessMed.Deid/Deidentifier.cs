@@ -1,4 +1,5 @@
 using System.Globalization;
+using ServerlessMed.Deid.BurnedIn;
 using ServerlessMed.Deid.Iod;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
@@ -18,6 +19,7 @@ public sealed class Deidentifier
     private readonly HashSet<uint> _keep;
     private readonly HashSet<uint> _remove;
     private readonly ConfidentialityProfile _profile = ConfidentialityProfile.Standard;
+    private readonly BurnedInTextMasker _burnedIn;
 
     private readonly TenantKey _key;
 
@@ -31,6 +33,7 @@ public sealed class Deidentifier
         _optionNames = [.. _orderedOptions.Select(o => o.ToString())];
         _keep = [.. policy.Keep.Select(t => DicomTag.Parse(t).Value)];
         _remove = [.. policy.Remove.Select(t => DicomTag.Parse(t).Value)];
+        _burnedIn = new BurnedInTextMasker(policy.BurnedIn);
     }
 
     public KeyedMapper Mapper => _mapper;
@@ -42,11 +45,6 @@ public sealed class Deidentifier
     public DeidResult Deidentify(DicomFile input)
     {
         var src = input.Dataset;
-        if (_policy.BurnedInAnnotation == "quarantine" && src.GetSingleValueOrDefault(DicomTag.BurnedInAnnotation, "NO").Equals("YES", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new DeidRejectedException("burned-in-annotation", "the instance has Burned In Annotation = YES and the policy quarantines such instances (burnedInAnnotation: quarantine)");
-        }
-
         foreach (var required in new[] { DicomTag.SOPInstanceUID, DicomTag.StudyInstanceUID, DicomTag.SeriesInstanceUID })
         {
             if (src.GetSingleValueOrDefault(required, string.Empty).Length == 0)
@@ -76,6 +74,7 @@ public sealed class Deidentifier
             file.TransferSyntax = DicomTransferSyntax.ExplicitVRLittleEndian;
         }
 
+        var burnedIn = _burnedIn.Apply(input, file);
         var audit = new DeidAuditRecord
         {
             SopInstanceUid = output.GetString(DicomTag.SOPInstanceUID),
@@ -90,6 +89,7 @@ public sealed class Deidentifier
             DatesShifted = _options.Contains(DeidOption.RetainLongitudinalModifiedDates),
             ProcessedAt = DateTimeOffset.UtcNow,
             Tool = $"ServerlessMed {DicomUID.ImplementationVersionName}",
+            BurnedIn = burnedIn,
         };
         return new DeidResult(file, audit);
     }
@@ -376,7 +376,7 @@ public sealed class Deidentifier
         ds.AddOrUpdate(DicomTag.LongitudinalTemporalInformationModified, DicomVR.CS, temporal);
     }
 
-    private static DicomDataset Code(string value, string meaning)
+    internal static DicomDataset Code(string value, string meaning)
     {
         var item = new DicomDataset();
         item.AddOrUpdate(DicomTag.CodeValue, DicomVR.SH, value);

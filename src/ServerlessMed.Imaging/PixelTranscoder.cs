@@ -20,11 +20,15 @@ public static class PixelTranscoder
     /// <summary>Transfer syntaxes <see cref="Transcode"/> can write besides the native ones.</summary>
     public static IReadOnlyCollection<string> EncodableSyntaxes => Encoders.Keys;
 
-    public static void Transcode(DicomFile file, DicomTransferSyntax target)
+    /// <param name="file">The instance; its pixel data and transfer syntax are replaced.</param>
+    /// <param name="target">The transfer syntax to write.</param>
+    /// <param name="editFrame">Called with each frame's stored values (interleaved, normalised, in the layout given)
+    /// before they are encoded, to change them in place (burned-in text masking); frames are then always rewritten.</param>
+    public static void Transcode(DicomFile file, DicomTransferSyntax target, Action<byte[], PixelDataInfo>? editFrame = null)
     {
         var ds = file.Dataset;
         var hasPixels = ds.Contains(DicomTag.PixelData);
-        if (!hasPixels || (file.TransferSyntax.IsNative && target.IsNative))
+        if (!hasPixels || (file.TransferSyntax.IsNative && target.IsNative && editFrame is null))
         {
             file.TransferSyntax = target; // the writer converts byte order and VR explicitness itself
             return;
@@ -51,6 +55,7 @@ public static class PixelTranscoder
             photometric ??= decoded.Photometric;
             layout ??= decoded.Layout with { Photometric = decoded.Photometric ?? decoded.Layout.Photometric };
             StoredValuesArray.Normalise(decoded.Bytes, decoded.Layout);
+            editFrame?.Invoke(decoded.Bytes, layout);
             frames.Add(encoder is null ? decoded.Bytes : encoder.EncodeFrame(decoded.Bytes, layout));
         }
 

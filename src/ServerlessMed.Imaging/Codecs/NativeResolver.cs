@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace ServerlessMed.Imaging.Codecs;
 
-/// <summary>Maps the codecs' short library names to the Debian sonames (an assembly can have one resolver).</summary>
+/// <summary>Maps the codecs' (and the OCR's) short library names to the Debian sonames (an assembly can have one resolver).</summary>
 internal static class NativeResolver
 {
     private static readonly Dictionary<string, string> Sonames = new(StringComparer.Ordinal)
@@ -11,6 +11,9 @@ internal static class NativeResolver
         ["turbojpeg"] = "libturbojpeg.so.0",
         ["charls"] = "libcharls.so.2",
         ["openjp2"] = "libopenjp2.so.7",
+        ["tesseract"] = "libtesseract.so.5",
+        ["lept"] = "liblept.so.5",
+        ["libc"] = "libc.so.6",
     };
 
     private static int _registered;
