@@ -24,7 +24,10 @@ public static class PixelTranscoder
     /// <param name="target">The transfer syntax to write.</param>
     /// <param name="editFrame">Called with each frame's stored values (interleaved, normalised, in the layout given)
     /// before they are encoded, to change them in place (burned-in text masking); frames are then always rewritten.</param>
-    public static void Transcode(DicomFile file, DicomTransferSyntax target, Action<byte[], PixelDataInfo>? editFrame = null)
+    /// <param name="lossyYbrToRgb">Write frames of a lossy colour JPEG, which decode to YCbCr, as RGB (what dcmdjpeg does
+    /// by default): for an object that must stay valid in its IOD, which rarely allows native YBR_FULL. Off, the stored
+    /// YCbCr values are kept as YBR_FULL (what dcmdjpeg +cn does).</param>
+    public static void Transcode(DicomFile file, DicomTransferSyntax target, Action<byte[], PixelDataInfo>? editFrame = null, bool lossyYbrToRgb = false)
     {
         var ds = file.Dataset;
         var hasPixels = ds.Contains(DicomTag.PixelData);
@@ -52,9 +55,16 @@ public static class PixelTranscoder
         for (var f = 0; f < info.NumberOfFrames; f++)
         {
             var decoded = FrameDecoder.DecodeStored(ds, file.TransferSyntax, f);
-            photometric ??= decoded.Photometric;
-            layout ??= decoded.Layout with { Photometric = decoded.Photometric ?? decoded.Layout.Photometric };
             StoredValuesArray.Normalise(decoded.Bytes, decoded.Layout);
+            var framePhotometric = decoded.Photometric ?? decoded.Layout.Photometric;
+            if (lossyYbrToRgb && file.TransferSyntax.IsLossy && decoded.Layout.BitsAllocated == 8 && decoded.Layout.SamplesPerPixel == 3 && framePhotometric.StartsWith("YBR_FULL", StringComparison.Ordinal))
+            {
+                YbrFullToRgb.Convert(decoded.Bytes);
+                framePhotometric = "RGB";
+            }
+
+            photometric ??= framePhotometric;
+            layout ??= decoded.Layout with { Photometric = framePhotometric };
             editFrame?.Invoke(decoded.Bytes, layout);
             frames.Add(encoder is null ? decoded.Bytes : encoder.EncodeFrame(decoded.Bytes, layout));
         }

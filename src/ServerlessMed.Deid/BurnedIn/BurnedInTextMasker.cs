@@ -112,7 +112,8 @@ internal sealed class BurnedInTextMasker
 
         var rects = boxes.Select(b => new PixelRect(b.X, b.Y, b.Width, b.Height)).ToArray();
         var target = TargetSyntax(output.TransferSyntax, info);
-        Guard(() => PixelTranscoder.Transcode(output, target, (samples, layout) => StoredFrameMasker.Fill(samples, layout, rects)));
+        // A de-identified object must stay valid in its IOD: a masked colour JPEG is written back as RGB.
+        Guard(() => PixelTranscoder.Transcode(output, target, (samples, layout) => StoredFrameMasker.Fill(samples, layout, rects), lossyYbrToRgb: true));
         output.Dataset.AddOrUpdate(DicomTag.BurnedInAnnotation, DicomVR.CS, "NO");
         if (output.Dataset.TryGetSequence(DicomTag.DeidentificationMethodCodeSequence, out var methods))
         {
