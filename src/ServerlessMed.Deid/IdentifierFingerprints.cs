@@ -79,6 +79,16 @@ public sealed class IdentifierFingerprints
             return known;
         }
 
+        if (DicomUID.IsValid(text.Trim('\0', ' ')))
+        {
+            // A UID is one value: only whole, as the original would appear. Runs of its components are not identifiers
+            // (the digits of a SOP class UID can spell another instance's short id, e.g. "1.2.840.10008.5.1.4.1.1.77.1.6"
+            // holds "77 1 6").
+            var whole = _set.Contains(Fingerprint(_key, text.Trim('\0', ' ')));
+            _checked[text] = whole;
+            return whole;
+        }
+
         var forms = new HashSet<string>(StringComparer.Ordinal);
         var words = Words(text);
         for (var start = 0; start < words.Count; start++)
