@@ -83,19 +83,19 @@ internal static class PipelineLoadBench
         });
         var uploadSeconds = sw.Elapsed.TotalSeconds;
 
-        var receipts = new Dictionary<string, UploadReceipt>();
+        var receipts = new Dictionary<string, ServerlessMed.Workflow.Records.InstanceRecord>();
         var audit = host.Storage.Container(options.Audit);
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         while (receipts.Count < count && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
-            await foreach (var blob in audit.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "_uploads/", default))
+            // Every upload's record: under its instance once de-identified, under _uploads/ when quarantined.
+            await foreach (var blob in audit.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, default))
             {
-                var id = Path.GetFileNameWithoutExtension(blob.Name);
-                if (!receipts.ContainsKey(id))
+                var id = blob.Name;
+                if (!receipts.ContainsKey(id) && !id.StartsWith("_system/", StringComparison.Ordinal))
                 {
-                    var r = JsonSerializer.Deserialize<UploadReceipt>((await audit.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString(), json)!;
+                    var r = JsonSerializer.Deserialize((await audit.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToMemory().Span, ServerlessMed.Workflow.Records.WorkflowJsonContext.Default.InstanceRecord)!;
                     receipts[id] = r;
                 }
             }
@@ -114,7 +114,7 @@ internal static class PipelineLoadBench
         var latencies = receipts.Values.Where(r => r.SopUid is not null && uploaded.ContainsKey(r.SopUid)).Select(r => (r.At - uploaded[r.SopUid!]).TotalSeconds).Order().ToArray();
         double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)];
         var last = receipts.Values.Max(r => r.At);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} instances uploaded in {uploadSeconds:F2} s; {receipts.Count} processed ({receipts.Values.Count(r => r.Status == "quarantined")} quarantined) in {total:F2} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} instances uploaded in {uploadSeconds:F2} s; {receipts.Count} processed ({receipts.Values.Count(r => r.Status == ServerlessMed.Workflow.Outcomes.InstanceOutcome.Quarantined)} quarantined) in {total:F2} s"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"throughput: {receipts.Count / total:F1} instances/s (upload start to last receipt)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"upload→embedding latency: p50 {P(0.50):F2} s, p95 {P(0.95):F2} s, max {latencies.LastOrDefault():F2} s"));
         _ = last;

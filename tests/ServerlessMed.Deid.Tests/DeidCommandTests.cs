@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
-using ServerlessMed.Deid.Batch;
+using ServerlessMed.Workflow.Local;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Testing;

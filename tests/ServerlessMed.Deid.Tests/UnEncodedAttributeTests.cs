@@ -1,5 +1,5 @@
 using System.Text;
-using ServerlessMed.Deid.Batch;
+using ServerlessMed.Workflow.Local;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Testing;

@@ -6,6 +6,7 @@ using System.Text;
 using ServerlessMed.Pipeline;
 using ServerlessMed.Pipeline.Local;
 using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Workflow.Outcomes;
 using Spectre.Console;
 
 namespace ServerlessMed.Cli.Commands;
@@ -142,7 +143,7 @@ internal static class DemoCommand
         table.AddRow("generation requests", m.Get("generation-requests").ToString(CultureInfo.InvariantCulture), S(m.Time("write")));
         table.AddRow("generated images", inventory.GeneratedImages.ToString(CultureInfo.InvariantCulture), S(m.Time("generate") + m.Time("preview") + m.Time("write-generated")));
         table.AddRow("quarantined", quarantined.ToString(CultureInfo.InvariantCulture), string.Empty);
-        foreach (var g in inventory.Quarantined.GroupBy(q => $"{q.Stage}: {q.Code}").OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var g in inventory.Quarantined.GroupBy(q => $"{q.Stage.WireName()}: {q.Code.WireName()}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             table.AddRow(Markup.Escape("  " + g.Key), g.Count().ToString(CultureInfo.InvariantCulture), string.Empty);
         }
@@ -186,7 +187,7 @@ internal static class DemoCommand
         Row("generation requests", m.Get("generation-requests"), S(m.Time("write")));
         Row("generated images", inv.GeneratedImages, S(m.Time("generate") + m.Time("preview") + m.Time("write-generated")));
         Row("quarantined", quarantined, string.Empty);
-        foreach (var g in inv.Quarantined.GroupBy(q => $"{q.Stage}: {q.Code}").OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var g in inv.Quarantined.GroupBy(q => $"{q.Stage.WireName()}: {q.Code.WireName()}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             Row("  " + g.Key, g.Count(), string.Empty);
         }
@@ -234,7 +235,7 @@ internal static class DemoReport
             html.AppendLine("<h2>Quarantined</h2><ul>");
             foreach (var q in inventory.Quarantined)
             {
-                html.AppendLine(CultureInfo.InvariantCulture, $"<li class=\"q\">{q.Id}: {q.Stage} / {q.Code}: {WebUtility.HtmlEncode(q.Message)}</li>");
+                html.AppendLine(CultureInfo.InvariantCulture, $"<li class=\"q\">{q.Input} (sha256 {q.Sha256}): {q.Stage.WireName()} / {q.Code.WireName()}: {WebUtility.HtmlEncode(q.Message)}</li>");
             }
 
             html.AppendLine("</ul>");

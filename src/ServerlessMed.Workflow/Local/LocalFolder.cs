@@ -20,10 +20,11 @@ public sealed class LocalFolder : IDisposable
 
     /// <param name="outDir">De-identified instances (<c>{study'}/{series'}/{sop'}.dcm</c>), the audit log; embeddings when
     /// <paramref name="embeddingsDir"/> is null.</param>
-    /// <param name="quarantineDir">Quarantined inputs: <c>{sha256[..32]}/original.bin</c> and <c>reason.json</c>.</param>
+    /// <param name="quarantineDir">Quarantined inputs: <c>{sha256[..32]}/original.bin</c> and <c>reason.json</c>; null
+    /// to report failures only (<c>smed embed</c>, whose inputs are the user's own files, keeps no copies).</param>
     /// <param name="workers">Workers that will write at once (for the output order).</param>
     /// <param name="auditLog">Whether to keep the audit log (<c>smed deid</c>); <c>smed embed</c> writes none.</param>
-    public LocalFolder(string outDir, string quarantineDir, int workers, bool auditLog = true, string? embeddingsDir = null)
+    public LocalFolder(string outDir, string? quarantineDir, int workers, bool auditLog = true, string? embeddingsDir = null)
     {
         OutDir = outDir;
         QuarantineDir = quarantineDir;
@@ -37,7 +38,7 @@ public sealed class LocalFolder : IDisposable
 
     public string OutDir { get; }
 
-    public string QuarantineDir { get; }
+    public string? QuarantineDir { get; }
 
     public string EmbeddingsDir { get; }
 

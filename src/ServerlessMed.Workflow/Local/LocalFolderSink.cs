@@ -59,6 +59,11 @@ public sealed class LocalFolderSink(LocalFolder folder, AtomicFileWriter writer)
 
     public ValueTask QuarantineAsync(WorkflowInput input, QuarantineRecord record, string? original, CancellationToken cancellationToken)
     {
+        if (folder.QuarantineDir is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         var dir = Path.Combine(folder.QuarantineDir, record.Folder);
         Directory.CreateDirectory(dir);
         var copy = Path.Combine(dir, "original.bin");
