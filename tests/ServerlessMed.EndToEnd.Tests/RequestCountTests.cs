@@ -45,7 +45,7 @@ public sealed class RequestCountTests(AzuriteFixture azurite) : IClassFixture<Az
         await foreach (var blob in plain.Container(options.Uploads).GetBlobsAsync(cancellationToken: Ct))
         {
             var url = plain.Container(options.Uploads).GetBlobClient(blob.Name).Uri;
-            await ingestQueue.SendMessageAsync(BlobCreatedEvent.For(options.Uploads, blob.Name, url, blob.Properties.ContentLength ?? 0, blob.Properties.ETag.ToString()).ToJson(), Ct);
+            await ingestQueue.SendMessageAsync(BlobCreatedEvent.For(options.Uploads, blob.Name, url, blob.Properties.ContentLength ?? 0, blob.Properties.ETag?.ToString() ?? string.Empty).ToJson(), Ct);
         }
 
         var counter = new CountingPolicy();
