@@ -1,8 +1,8 @@
 using System.Text;
-using ServerlessMed.Workflow.Local;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Testing;
+using ServerlessMed.Workflow.Local;
 
 namespace ServerlessMed.Deid.Tests;
 

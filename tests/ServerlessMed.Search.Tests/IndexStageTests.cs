@@ -2,11 +2,11 @@ using Azure;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessMed.Pipeline.Storage;
-using ServerlessMed.Workflow.Records;
 using ServerlessMed.Search;
 using ServerlessMed.Search.Index;
 using ServerlessMed.Search.Stage;
 using ServerlessMed.Testing;
+using ServerlessMed.Workflow.Records;
 
 namespace ServerlessMed.Search.Tests;
 
