@@ -118,11 +118,20 @@ internal static class PipelineLoadBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"upload→embedding latency: p50 {P(0.50):F2} s, p95 {P(0.95):F2} s, max {latencies.LastOrDefault():F2} s"));
         PrintRequests(pipelineRequests, uploadRequests, count);
 
-        // Azurite's ceiling for the same mix (pipeline + uploads), with as many requests in flight as the run had.
-        var concurrency = options.IngestConcurrency + UploadConcurrency;
-        var ceiling = await StorageCeiling.MeasureAsync(observer, mix, concurrency);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Azurite ceiling for this mix: {ceiling.InstancesPerSecond:F1} instances/s ({ceiling.Requests} requests replayed by a plain loop, {concurrency} in flight, in {ceiling.Elapsed.TotalSeconds:F2} s)"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline / ceiling: {throughput / ceiling.InstancesPerSecond:F2} (goal >= 0.80)"));
+        // Azurite's ceiling for the same mix (pipeline + uploads), twice, the better counting: a ceiling is the most
+        // the emulator serves, and a shared machine's other work only ever lowers a replay. The first with as many
+        // requests in flight as the run had during its uploads, the second with the ingest stage's alone (the run's
+        // after its uploads ended).
+        var best = 0.0;
+        for (var round = 1; round <= 2; round++)
+        {
+            var concurrency = round == 1 ? options.IngestConcurrency + UploadConcurrency : options.IngestConcurrency;
+            var ceiling = await StorageCeiling.MeasureAsync(observer, mix, concurrency, round);
+            best = Math.Max(best, ceiling.InstancesPerSecond);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Azurite ceiling for this mix, replay {round}: {ceiling.InstancesPerSecond:F1} instances/s ({ceiling.Requests} requests by a plain loop, {concurrency} in flight, in {ceiling.Elapsed.TotalSeconds:F2} s)"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline / ceiling: {throughput / best:F2} (goal >= 0.80)"));
         _ = repo;
         return completions.Count == count ? 0 : 1;
     }

@@ -30,12 +30,19 @@ internal static class StorageCeiling
     }
 
     /// <summary>Replays the mix; returns instances/s and the requests made.</summary>
-    public static async Task<(double InstancesPerSecond, long Requests, TimeSpan Elapsed)> MeasureAsync(TenantStorage storage, Mix mix, int concurrency)
+    /// <param name="round">Names this replay's blobs and queues apart from an earlier one's.</param>
+    public static async Task<(double InstancesPerSecond, long Requests, TimeSpan Elapsed)> MeasureAsync(TenantStorage storage, Mix mix, int concurrency, int round)
     {
-        var container = storage.Container("ceiling");
+        var container = storage.Container($"ceiling{round}");
         await container.CreateIfNotExistsAsync();
-        var queue = storage.Queue("ceiling");
+        var queue = storage.Queue($"ceiling{round}");
         await queue.CreateIfNotExistsAsync();
+        // Messages the run put but did not take back (for a stage it did not run: the generation requests) wait in a
+        // queue of their own, as they did in the run, so the receives do not search past them.
+        var waiting = storage.Queue($"ceiling{round}-waiting");
+        await waiting.CreateIfNotExistsAsync();
+        var consumedShare = mix.Count(StorageRequestKind.QueuePut) == 0 ? 1.0 : Math.Min(1.0, (double)mix.Count(StorageRequestKind.QueueDelete) / mix.Count(StorageRequestKind.QueuePut));
+        long puts = 0;
 
         // Blobs to read: the average size of a read in the run.
         var readSize = Math.Max(1, mix.AverageBytes(StorageRequestKind.BlobGet));
@@ -86,7 +93,9 @@ internal static class StorageCeiling
 
             for (var n = mix.For(StorageRequestKind.QueuePut, i); n > 0; n--)
             {
-                await queue.SendMessageAsync(messageText, ct);
+                var p = Interlocked.Increment(ref puts);
+                var consumed = Math.Floor(p * consumedShare) > Math.Floor((p - 1) * consumedShare);
+                await (consumed ? queue : waiting).SendMessageAsync(messageText, ct);
             }
 
             for (var n = mix.For(StorageRequestKind.QueueGet, i); n > 0; n--)
