@@ -50,6 +50,12 @@ public sealed class TenantStorageOptions
     /// <summary>Keep raw uploads after successful processing (policy keepRaw).</summary>
     public bool KeepRaw { get; init; }
 
+    /// <summary>Extra per-call policies on the blob client (the load bench's <see cref="RequestCounter"/>); none in the hosts.</summary>
+    public IReadOnlyList<Azure.Core.Pipeline.HttpPipelinePolicy> BlobPolicies { get; init; } = [];
+
+    /// <summary>Extra per-call policies on the queue client.</summary>
+    public IReadOnlyList<Azure.Core.Pipeline.HttpPipelinePolicy> QueuePolicies { get; init; } = [];
+
     public IEnumerable<string> Containers => [Uploads, Deid, Embeddings, Audit, Quarantine, Generated, Models];
 
     public IEnumerable<string> Queues => [IngestQueue, IngestQueue + "-poison", GenerationQueue, GenerationQueue + "-poison"];
