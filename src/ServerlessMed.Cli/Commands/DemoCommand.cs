@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using ServerlessMed.Azurite;
 using ServerlessMed.Pipeline;
-using ServerlessMed.Pipeline.Local;
 using ServerlessMed.Pipeline.Storage;
 using Spectre.Console;
 
