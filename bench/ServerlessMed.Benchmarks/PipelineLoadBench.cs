@@ -3,10 +3,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessMed.Azurite;
 using ServerlessMed.Deid;
 using ServerlessMed.Dicom;
 using ServerlessMed.Pipeline;
-using ServerlessMed.Pipeline.Local;
 using ServerlessMed.Pipeline.Stages;
 using ServerlessMed.Pipeline.Storage;
 

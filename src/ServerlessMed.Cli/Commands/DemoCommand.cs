@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ServerlessMed.Azurite;
 using ServerlessMed.Pipeline;
-using ServerlessMed.Pipeline.Local;
 using ServerlessMed.Pipeline.Storage;
 using Spectre.Console;
 

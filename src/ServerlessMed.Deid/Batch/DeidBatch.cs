@@ -5,6 +5,8 @@ using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files;
+using ServerlessMed.Files.Archives;
 
 namespace ServerlessMed.Deid.Batch;
 

@@ -3,9 +3,9 @@ using System.Text.Json;
 using Azure;
 using Microsoft.Extensions.Logging;
 using ServerlessMed.Deid;
-using ServerlessMed.Deid.Batch;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files.Archives;
 using ServerlessMed.Imaging;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Pipeline.Messaging;
@@ -25,13 +25,13 @@ public sealed class IngestStage : IDisposable
     private readonly Deidentifier _deidentifier;
     private readonly ImageEncoder? _encoder;
     private readonly EncoderBatcher? _batcher;
-    private readonly DeidPolicy _policy;
+    private readonly TenantPolicy _policy;
     private readonly IJobQueue _generationQueue;
     private readonly ILogger _logger;
     private readonly StageMetrics _metrics;
     private readonly QuarantineWriter _quarantine;
 
-    public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, DeidPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null, EncoderBatchingOptions? batching = null)
+    public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, TenantPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null, EncoderBatchingOptions? batching = null)
     {
         _storage = storage;
         _deidentifier = deidentifier;

@@ -42,7 +42,7 @@ public sealed class TenantStorageOptions
     public int IngestConcurrency { get; init; } = Math.Min(32, Environment.ProcessorCount * 4);
 
     /// <summary>Limits on expanding zip uploads (entries, sizes, compression ratio); beyond them a zip is quarantined.</summary>
-    public ServerlessMed.Deid.Batch.ZipLimits ZipLimits { get; init; } = new();
+    public ServerlessMed.Files.Archives.ZipLimits ZipLimits { get; init; } = new();
 
     /// <summary>Retries of one storage request by the SDK before the error reaches the pipeline's own back-off.</summary>
     public int RequestRetries { get; init; } = 3;
