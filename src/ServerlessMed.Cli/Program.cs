@@ -24,7 +24,7 @@ try
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is ServerlessMed.Deid.DeidPolicyException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-    or ServerlessMed.Pipeline.Local.AzuriteException or Azure.RequestFailedException or HttpRequestException)
+    or ServerlessMed.Azurite.AzuriteException or Azure.RequestFailedException or HttpRequestException)
 {
     // Configuration and environment problems (policy, key, models, storage): one line, exit 2, no stack trace.
     Console.Error.WriteLine($"smed: {e.Message.Split('\n')[0]}");

@@ -1,12 +1,13 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ServerlessMed.Deid.BurnedIn;
 using ServerlessMed.Dicom;
 
 namespace ServerlessMed.Deid;
 
-/// <summary>A tenant's de-identification and generation policy (policy/schema.json). Validated when loaded:
-/// every error names the JSON field.</summary>
+/// <summary>A tenant's de-identification policy: the policy file (policy/schema.json) less the sections other parts
+/// read (<see cref="SectionsReadElsewhere"/>). Validated when loaded: every error names the JSON field.</summary>
 /// <remarks>Settable properties (not init-only) because the source-generated JSON reader leaves init-only members
 /// it does not find in the document at default(T), not at their initialisers.</remarks>
 public sealed class DeidPolicy
@@ -44,10 +45,13 @@ public sealed class DeidPolicy
 
     private BurnedInPolicy? _burnedIn;
 
-    public GenerationPolicy Generation { get; set; } = new();
-
     [JsonIgnore]
     public IReadOnlySet<DeidOption> OptionSet => Options.ToHashSet();
+
+    /// <summary>Top-level sections of a tenant's policy file that are not de-identification: <c>generation</c>, read by
+    /// the pipeline (src/ServerlessMed.Pipeline/Stages/GenerationPolicy.cs, with the whole file, TenantPolicy.cs).
+    /// Skipped here, so <c>smed deid</c> takes a tenant's whole file; any other unknown field is an error.</summary>
+    public static IReadOnlyList<string> SectionsReadElsewhere { get; } = ["generation"];
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -90,7 +94,7 @@ public sealed class DeidPolicy
         DeidPolicy? policy;
         try
         {
-            policy = (DeidPolicy?)JsonSerializer.Deserialize(json, typeof(DeidPolicy), Json);
+            policy = (DeidPolicy?)JsonSerializer.Deserialize(WithoutSectionsReadElsewhere(json), typeof(DeidPolicy), Json);
         }
         catch (JsonException e)
         {
@@ -105,6 +109,24 @@ public sealed class DeidPolicy
 
         policy.Validate(source);
         return policy;
+    }
+
+    /// <summary>The document without <see cref="SectionsReadElsewhere"/> (as text, so the reader still names
+    /// the JSON path of an offending field). A root that is not an object is left for the reader to reject.</summary>
+    private static string WithoutSectionsReadElsewhere(string json)
+    {
+        if (JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) is not JsonObject root
+            || !SectionsReadElsewhere.Any(root.ContainsKey))
+        {
+            return json;
+        }
+
+        foreach (var section in SectionsReadElsewhere)
+        {
+            root.Remove(section);
+        }
+
+        return root.ToJsonString();
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, typeof(DeidPolicy), new JsonSerializerOptions(Json) { WriteIndented = true });
@@ -153,8 +175,6 @@ public sealed class DeidPolicy
         {
             throw new DeidPolicyException($"{source}: $.options: retainLongitudinalFullDates and retainLongitudinalModifiedDates exclude each other");
         }
-
-        Generation.Validate(source);
     }
 
     private static string Describe(JsonException e)
@@ -176,36 +196,6 @@ public sealed class DeidPolicy
 
 public sealed record SafePrivateAttribute(string Creator, string Element);
 
-/// <summary>Whether and how de-identified instances are sent for synthetic image generation.</summary>
-public sealed class GenerationPolicy
-{
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Images generated per instance.</summary>
-    public int Count { get; set; } = 1;
-
-    public int Steps { get; set; } = 8;
-
-    public double GuidanceScale { get; set; } = 3.0;
-
-    /// <summary>Prompt template; {modality} and {bodyPart} come from the de-identified instance.</summary>
-    public string Prompt { get; set; } = "a {modality} image of the {bodyPart}";
-
-    /// <summary>Only these modalities are sent (empty: all with pixel data).</summary>
-    public IReadOnlyList<string> Modalities { get; set; } = [];
-
-    internal void Validate(string source)
-    {
-        if (Count is < 1 or > 16)
-        {
-            throw new DeidPolicyException($"{source}: $.generation.count: must be between 1 and 16");
-        }
-
-        if (Steps is < 1 or > 1000)
-        {
-            throw new DeidPolicyException($"{source}: $.generation.steps: must be between 1 and 1000");
-        }
-    }
-}
-
+/// <summary>A tenant's policy file is missing, not JSON, or has a wrong field (named); thrown for its generation
+/// section too (Pipeline/Stages/GenerationPolicy.cs), so a host reports every policy error the same way.</summary>
 public sealed class DeidPolicyException(string message) : Exception(message);

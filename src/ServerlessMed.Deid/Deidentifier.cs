@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using ServerlessMed.Deid.BurnedIn;
 using ServerlessMed.Deid.Iod;
 using ServerlessMed.Dicom;
@@ -96,7 +97,7 @@ public sealed class Deidentifier
 
     private sealed record Context(string Pseudonym, int DateOffsetDays, TextScrubber Scrubber, Dictionary<string, int> Counts, IodConformance Iod)
     {
-        public void Count(string action) => Counts[action] = Counts.GetValueOrDefault(action) + 1;
+        public void Count(ProfileAction action) => CollectionsMarshal.GetValueRefOrAddDefault(Counts, action.Code(), out _)++;
     }
 
     /// <summary>De-identifies <paramref name="src"/> (the instance, or an item of the sequence <paramref name="parent"/>)
@@ -113,34 +114,34 @@ public sealed class Deidentifier
                 continue;
             }
 
-            string action;
+            ProfileAction action;
             if (item is DicomElement { IsUndecodable: true })
             {
                 // Encoded as UN and not readable with its dictionary VR (the reader decodes every UN value it can):
                 // opaque bytes are never copied, whatever the profile or the policy's keep list says.
-                action = "X";
+                action = ProfileAction.Remove;
             }
             else if (_remove.Contains(tag.Value))
             {
-                action = "X";
+                action = ProfileAction.Remove;
             }
             else if (_keep.Contains(tag.Value))
             {
-                action = "K";
+                action = ProfileAction.Keep;
             }
             else if (tag.IsPrivate)
             {
-                action = IsSafePrivate(tag, safeCreators) ? "K" : "X";
+                action = IsSafePrivate(tag, safeCreators) ? ProfileAction.Keep : ProfileAction.Remove;
             }
             else if (tag == DicomTag.PatientName || tag == DicomTag.PatientID)
             {
-                action = "P";
+                action = ProfileAction.Pseudonym;
             }
             else if (IsOverlayGroup(tag) && !_options.Contains(DeidOption.CleanGraphics))
             {
                 // Overlay Data (60xx,3000) is removed; the rest of its group would then describe an overlay that
                 // is not there (an invalid Overlay Plane module), so the whole group goes.
-                action = "X";
+                action = ProfileAction.Remove;
             }
             else
             {
@@ -151,7 +152,7 @@ public sealed class Deidentifier
             }
 
             ctx.Count(action);
-            allKept &= action == "K";
+            allKept &= action == ProfileAction.Keep;
             Apply(action, item, src, dst, ctx, cleaning);
         }
 
@@ -165,11 +166,11 @@ public sealed class Deidentifier
     /// <summary>Compound actions: a dummy where one may be required, zero length where the attribute may be empty, U
     /// for UID sequences. A sequence is removed rather than emptied: the IOD pass puts an empty one back where the
     /// instance's IOD makes it Type 2 (an empty Type 3 sequence is invalid).</summary>
-    private static string Resolve(string action, bool isSequence) => action switch
+    private static ProfileAction Resolve(ProfileAction action, bool isSequence) => action switch
     {
-        "X/Z" => isSequence ? "X" : "Z",
-        "X/D" or "Z/D" or "X/Z/D" => "D",
-        "X/Z/U*" => "U",
+        ProfileAction.RemoveOrZeroLength => isSequence ? ProfileAction.Remove : ProfileAction.ZeroLength,
+        ProfileAction.RemoveOrDummy or ProfileAction.ZeroLengthOrDummy or ProfileAction.RemoveZeroLengthOrDummy => ProfileAction.Dummy,
+        ProfileAction.RemoveZeroLengthOrMapUid => ProfileAction.MapUid,
         _ => action,
     };
 
@@ -180,24 +181,24 @@ public sealed class Deidentifier
 
     private static bool IsOverlayGroup(DicomTag tag) => tag.Group is >= 0x6000 and <= 0x601E && (tag.Group & 1) == 0;
 
-    private void Apply(string action, DicomItem item, DicomDataset src, DicomDataset dst, Context ctx, bool cleaning)
+    private void Apply(ProfileAction action, DicomItem item, DicomDataset src, DicomDataset dst, Context ctx, bool cleaning)
     {
         var tag = item.Tag;
         switch (action)
         {
-            case "X":
+            case ProfileAction.Remove:
                 return;
-            case "Z":
+            case ProfileAction.ZeroLength:
                 dst.AddOrUpdate(DummyValues.Empty(tag, item is DicomSequence ? DicomVR.SQ : DummyValues.VRFor(tag, item)));
                 return;
-            case "P":
+            case ProfileAction.Pseudonym:
                 dst.AddOrUpdate(tag, tag == DicomTag.PatientName ? DicomVR.PN : DicomVR.LO, ctx.Pseudonym);
                 return;
         }
 
         if (item is DicomSequence sq)
         {
-            if (action == "D" && !IsContentTree(tag))
+            if (action == ProfileAction.Dummy && !IsContentTree(tag))
             {
                 // D replaces the content: nothing of it is copied; the IOD pass writes an item of dummy values where the
                 // instance's IOD requires the sequence, and leaves it out where it does not.
@@ -210,7 +211,7 @@ public sealed class Deidentifier
             foreach (var child in sq.Items)
             {
                 var childOut = new DicomDataset();
-                Process(child, childOut, ctx, tag.Value, cleaning || action == "C");
+                Process(child, childOut, ctx, tag.Value, cleaning || action == ProfileAction.Clean);
                 copy.Items.Add(childOut);
             }
 
@@ -227,21 +228,21 @@ public sealed class Deidentifier
         var vr = e.ValueRepresentation == DicomVR.UN && !tag.IsPrivate ? tag.DictionaryEntry.DefaultVR : e.ValueRepresentation;
         switch (action)
         {
-            case "K":
+            case ProfileAction.Keep:
                 // A kept private UID (Retain Safe Private) is still a UID of this patient's data: map it like the others.
                 dst.AddOrUpdate(tag.IsPrivate && e.ValueRepresentation == DicomVR.UI && !_options.Contains(DeidOption.RetainUIDs) ? MapUids(e, vr) : e);
                 return;
-            case "U":
+            case ProfileAction.MapUid:
                 dst.AddOrUpdate(MapUids(e, vr));
                 return;
-            case "D":
+            case ProfileAction.Dummy:
                 dst.AddOrUpdate(vr == DicomVR.UI ? MapUids(e, vr) : DummyValues.Element(tag, vr, e.Length));
                 return;
-            case "C":
+            case ProfileAction.Clean:
                 dst.AddOrUpdate(Clean(e, vr, src, ctx));
                 return;
             default:
-                throw new InvalidOperationException($"unknown profile action '{action}' for {tag}");
+                throw new InvalidOperationException($"unknown profile action {action} for {tag}");
         }
     }
 

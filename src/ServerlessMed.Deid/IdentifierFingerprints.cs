@@ -158,7 +158,7 @@ public sealed class IdentifierFingerprints
     /// <summary>A UID the profile replaces (action U): an instance's own identity. Class and syntax UIDs (SOP class,
     /// transfer syntax, coding schemes, also the ones our registry does not know) identify nobody and are kept.</summary>
     private static bool IsReplacedUid(DicomTag tag) =>
-        ConfidentialityProfile.Standard.Find(tag) is { } row && row.BasicAction.Contains('U', StringComparison.Ordinal);
+        ConfidentialityProfile.Standard.Find(tag) is { } row && row.BasicAction is ProfileAction.MapUid or ProfileAction.RemoveZeroLengthOrMapUid;
 
     private static List<string> Words(string text)
     {

@@ -195,10 +195,10 @@ public sealed partial class TextScrubber
     }
 
     private static bool IsIdentifying(ProfileRow row) =>
-        row.BasicAction != "K" && row.BasicAction != "C"
-        && row.OptionActions[(int)DeidOption.CleanDescriptors] != "C"
-        && row.OptionActions[(int)DeidOption.CleanStructuredContent] != "C"
-        && row.OptionActions[(int)DeidOption.CleanGraphics] != "C";
+        row.BasicAction is not (ProfileAction.Keep or ProfileAction.Clean)
+        && row.OptionActions[(int)DeidOption.CleanDescriptors] != ProfileAction.Clean
+        && row.OptionActions[(int)DeidOption.CleanStructuredContent] != ProfileAction.Clean
+        && row.OptionActions[(int)DeidOption.CleanGraphics] != ProfileAction.Clean;
 
     /// <summary>Identifier shapes, in one expression so that each character is looked at once: a UID (mapped, not
     /// removed), a date (ISO, DICOM, day/month/year either way round, with a month's name), a labelled id

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files;
 
 namespace ServerlessMed.Dicom;
 

@@ -2,10 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ServerlessMed.Deid;
 using ServerlessMed.Inference.Diffusion;
 using ServerlessMed.Inference.Encoders;
-using ServerlessMed.Inference.Onnx;
 using ServerlessMed.Pipeline.Events;
 using ServerlessMed.Pipeline.Hosting;
 using ServerlessMed.Pipeline.Messaging;
@@ -14,65 +12,58 @@ using ServerlessMed.Pipeline.Storage;
 
 namespace ServerlessMed.Pipeline;
 
-/// <summary>Both stages in one process, with the local event source (a blob listing standing in for Event Grid):
-/// what <c>smed run</c>, <c>smed demo</c>, the benches and the Azurite tests run. <see cref="FromSettingsAsync"/> builds it
-/// from the same settings and runtimes as the Azure hosts; <see cref="Create"/> from model folders and a key, for tests.</summary>
+/// <summary>Both stages in one process: an <see cref="IngestHost"/> (with the local event source, a blob listing
+/// standing in for Event Grid) and, when a diffusion model is given, a <see cref="GenerationHost"/>, sharing storage,
+/// the generation queue and one set of counters. What <c>smed run</c>, <c>smed demo</c>, the benches and the Azurite
+/// tests run. <see cref="FromSettingsAsync"/> builds it from the same settings and runtimes as the Azure hosts;
+/// <see cref="Create"/> from model folders and a key, for tests.</summary>
 public sealed class PipelineHost : IDisposable
 {
+    private readonly IngestHost _ingest;
+    private readonly GenerationHost? _generation;
     private readonly IAsyncDisposable? _owner;
 
-    private PipelineHost(TenantStorage storage, DeidPolicy policy, ImageEncoder? encoder, IngestStage ingest, IJobQueue generationQueue, GenerationStage? generation, DiffusionModel? diffusion, StageMetrics metrics, TenantStorageOptions processing, ILogger logger, IAsyncDisposable? owner)
+    private PipelineHost(IngestHost ingest, GenerationHost? generation, StageMetrics metrics, IAsyncDisposable? owner)
     {
-        Storage = storage;
-        Policy = policy;
-        Encoder = encoder;
-        Diffusion = diffusion;
+        _ingest = ingest;
+        _generation = generation;
         Metrics = metrics;
         _owner = owner;
-        IngestQueue = new StorageJobQueue(storage.Queue(storage.Options.IngestQueue), storage.Queue(storage.Options.IngestQueue + "-poison"));
-        GenerationQueue = generationQueue;
-        EventSource = new LocalEventSource(storage, IngestQueue);
-        Ingest = ingest;
-        Generation = generation;
-        IngestProcessor = StageProcessors.Ingest(Ingest, IngestQueue, processing, logger);
-        GenerationProcessor = Generation is null ? null : StageProcessors.Generation(Generation, GenerationQueue, processing, logger);
     }
 
-    public TenantStorage Storage { get; }
+    public TenantStorage Storage => _ingest.Storage;
 
-    public DeidPolicy Policy { get; }
+    public TenantPolicy Policy => _ingest.Policy;
 
-    public ImageEncoder? Encoder { get; }
+    public ImageEncoder? Encoder => _ingest.Encoder;
 
-    public DiffusionModel? Diffusion { get; }
+    public DiffusionModel? Diffusion => _generation?.Diffusion;
 
     public StageMetrics Metrics { get; }
 
-    public IJobQueue IngestQueue { get; }
+    public IJobQueue IngestQueue => _ingest.IngestQueue;
 
-    public IJobQueue GenerationQueue { get; }
+    public IJobQueue GenerationQueue => _ingest.GenerationQueue;
 
-    public LocalEventSource EventSource { get; }
+    public LocalEventSource EventSource => _ingest.EventSource;
 
-    public IngestStage Ingest { get; }
+    public IngestStage Ingest => _ingest.Stage;
 
-    public GenerationStage? Generation { get; }
+    public GenerationStage? Generation => _generation?.Generation;
 
-    public QueueProcessor IngestProcessor { get; }
+    public QueueProcessor IngestProcessor => _ingest.Processor;
 
-    public QueueProcessor? GenerationProcessor { get; }
+    public QueueProcessor? GenerationProcessor => _generation?.GenerationProcessor;
 
     public static PipelineHost Create(PipelineHostOptions options, ILogger logger)
     {
-        var factory = new OnnxSessionFactory(options.Onnx, m => logger.LogWarning("{Message}", m));
-        var encoder = options.EncoderFolder is { } ef ? new ImageEncoder(ef, factory) : null;
-        var diffusion = options.DiffusionFolder is { } df ? new DiffusionModel(df, factory) : null;
         var storage = new TenantStorage(options.Storage);
         var metrics = new StageMetrics();
-        var generationQueue = options.GenerationQueue ?? new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
-        var ingest = new IngestStage(storage, new Deidentifier(options.Key, options.Policy), encoder, options.Policy, generationQueue, logger, metrics, options.EncoderBatching);
-        var generation = diffusion is null ? null : new GenerationStage(storage, new DiffusionPipeline(diffusion), logger, metrics);
-        return new PipelineHost(storage, options.Policy, encoder, ingest, generationQueue, generation, diffusion, metrics, storage.Options, logger, owner: null);
+        var ingest = IngestHost.Create(storage, options, logger, metrics);
+        var generation = options.DiffusionFolder is { } folder
+            ? GenerationHost.Create(storage, ingest.GenerationQueue, folder, options.Onnx, logger, metrics)
+            : null;
+        return new PipelineHost(ingest, generation, metrics, owner: null);
     }
 
     /// <summary>Builds both stages from host settings (<see cref="Settings"/>: TenantStorage, SMED_KEY_FILE or KeyVault,
@@ -95,13 +86,22 @@ public sealed class PipelineHost : IDisposable
         try
         {
             provider.GetRequiredService<IStartupValidator>().Validate();
-            var ingest = provider.GetRequiredService<IngestRuntime>();
-            var stage = await ingest.StageAsync(cancellationToken).ConfigureAwait(false);
-            var service = generation
-                ? await provider.GetRequiredService<GenerationRuntime>().StartAsync(cancellationToken).ConfigureAwait(false)
-                : null;
+            var runtime = provider.GetRequiredService<IngestRuntime>();
+            var stage = await runtime.StageAsync(cancellationToken).ConfigureAwait(false);
             var logger = loggers.CreateLogger("ServerlessMed.Pipeline");
-            return new PipelineHost(ingest.Storage, ingest.Policy, ingest.Encoder, stage, ingest.GenerationQueue, service?.Stage, service?.Model, ingest.Metrics, processing ?? ingest.Storage.Options, logger, provider);
+            // The runtimes own the stages, the models and the queue clients: the provider disposes them.
+            var ingest = new IngestHost(runtime.Storage, runtime.Policy, runtime.Encoder, stage, runtime.GenerationQueue, processing ?? runtime.Storage.Options, logger, ownsParts: false);
+            GenerationHost? generationHost = null;
+            if (generation)
+            {
+                var generationRuntime = provider.GetRequiredService<GenerationRuntime>();
+                var service = await generationRuntime.StartAsync(cancellationToken).ConfigureAwait(false);
+                // Pumped here with the local lease and deliveries, from the queue the ingest stage sends to.
+                var local = service with { Processor = StageProcessors.Generation(service.Stage, runtime.GenerationQueue, processing ?? runtime.Storage.Options, logger) };
+                generationHost = new GenerationHost(runtime.Storage, runtime.GenerationQueue, local, ownsModel: false);
+            }
+
+            return new PipelineHost(ingest, generationHost, runtime.Metrics, provider);
         }
         catch
         {
@@ -147,37 +147,16 @@ public sealed class PipelineHost : IDisposable
 
     public void Dispose()
     {
-        if (_owner is not null)
-        {
-            // The runtimes own the stage, the models and the queue clients.
-            _owner.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            return;
-        }
-
-        Ingest.Dispose();
-        Encoder?.Dispose();
-        Diffusion?.Dispose();
+        _generation?.Dispose();
+        _ingest.Dispose();
+        // The runtimes own the stage, the models and the queue clients when built from settings.
+        _owner?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }
 
-public sealed class PipelineHostOptions
+/// <summary>What <see cref="PipelineHost.Create"/> builds both stages from: the ingest side's options and, for the
+/// generation side, the diffusion model's folder (none: ingest only).</summary>
+public sealed class PipelineHostOptions : IngestHostOptions
 {
-    public required TenantStorageOptions Storage { get; init; }
-
-    public required TenantKey Key { get; init; }
-
-    public DeidPolicy Policy { get; init; } = DeidPolicy.Default;
-
-    public string? EncoderFolder { get; init; }
-
     public string? DiffusionFolder { get; init; }
-
-    public OnnxSessionOptions Onnx { get; init; } = new();
-
-    /// <summary>How the ingest stage batches frames of concurrently handled instances into encoder runs.</summary>
-    public EncoderBatchingOptions EncoderBatching { get; init; } = new();
-
-    /// <summary>The generation queue's transport; null: the tenant storage account's queue. The Azure hosts build
-    /// theirs from settings (Hosting/).</summary>
-    public IJobQueue? GenerationQueue { get; init; }
 }

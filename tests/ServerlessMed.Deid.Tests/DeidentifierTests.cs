@@ -155,7 +155,6 @@ public sealed class DeidentifierTests
     [InlineData("""{"pseudonymFormat": "no-hash"}""", "$.pseudonymFormat")]
     [InlineData("""{"dateShiftRangeDays": 0}""", "$.dateShiftRangeDays")]
     [InlineData("""{"burnedInAnnotation": "maybe"}""", "$.burnedInAnnotation")]
-    [InlineData("""{"generation": {"count": 99}}""", "$.generation.count")]
     [InlineData("""{"unknownField": 1}""", "unknownField")]
     public void Bad_policies_are_rejected_naming_the_field(string json, string field)
     {
@@ -185,11 +184,22 @@ public sealed class DeidentifierTests
         using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(Corpus.RepoRoot, "policy", "schema.json")));
         using var policy = JsonDocument.Parse(DeidPolicy.Default.ToJson());
         var properties = schema.RootElement.GetProperty("properties");
-        // Every field the policy writes is in the schema; the schema has one more, the legacy burnedInAnnotation string
-        // that older policy files still use (read, never written).
-        Assert.Equal(policy.RootElement.EnumerateObject().Select(p => p.Name).Append("burnedInAnnotation").Order(StringComparer.Ordinal), properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        // Every field the policy writes is in the schema; the schema has the legacy burnedInAnnotation string that older
+        // policy files still use (read, never written), and the sections other parts read (generation: the pipeline's).
+        Assert.Equal(policy.RootElement.EnumerateObject().Select(p => p.Name).Append("burnedInAnnotation").Concat(DeidPolicy.SectionsReadElsewhere).Order(StringComparer.Ordinal), properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var modes = properties.GetProperty("mode").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!);
         Assert.Equal(Enum.GetNames<DeidMode>().Select(JsonNamingPolicy.CamelCase.ConvertName), modes);
+    }
+
+    [Fact]
+    public void Sections_read_elsewhere_are_skipped_whatever_they_hold_and_other_unknown_fields_are_not()
+    {
+        // smed deid takes a tenant's whole file; the pipeline validates its generation section (TenantPolicyTests).
+        var policy = DeidPolicy.Parse("""{"pseudonymFormat": "P-{hash}", "generation": {"count": 99, "anything": true}}""");
+        Assert.Equal("P-{hash}", policy.PseudonymFormat);
+        Assert.DoesNotContain("generation", policy.ToJson(), StringComparison.Ordinal);
+        var e = Assert.Throws<DeidPolicyException>(() => DeidPolicy.Parse("""{"generation": {}, "generations": {}}"""));
+        Assert.Contains("generations", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,10 +15,11 @@ public sealed class GenerationWorkerTests(AzuriteFixture azurite) : IClassFixtur
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<PipelineHost> HostAsync(string prefix, CapturingLogger logger)
+    private async Task<GenerationHost> HostAsync(string prefix, CapturingLogger logger)
     {
         var storage = PrefixedStorage.Options(azurite.ConnectionString, prefix, maxDeliveryCount: 2);
-        var host = PipelineHost.Create(new PipelineHostOptions { Storage = storage, Key = new TenantKey(new byte[32]), DiffusionFolder = TestModels.Diffusion }, logger);
+        // The worker's half alone: no tenant key, no policy, no encoder.
+        var host = GenerationHost.Create(new GenerationHostOptions { Storage = storage, DiffusionFolder = TestModels.Diffusion }, logger);
         await host.Storage.EnsureCreatedAsync(Ct);
         return host;
     }
@@ -40,7 +41,7 @@ public sealed class GenerationWorkerTests(AzuriteFixture azurite) : IClassFixtur
         Seed = 3,
     };
 
-    private static async Task<Dictionary<string, byte[]>> ReadAllAsync(PipelineHost host, string prefix)
+    private static async Task<Dictionary<string, byte[]>> ReadAllAsync(GenerationHost host, string prefix)
     {
         var container = host.Storage.Container(host.Storage.Options.Generated);
         var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using ServerlessMed.Azurite;
 using ServerlessMed.Deid;
 using ServerlessMed.Dicom;
 using ServerlessMed.Pipeline;
-using ServerlessMed.Pipeline.Local;
 using ServerlessMed.Pipeline.Messaging;
 using ServerlessMed.Pipeline.Storage;
 using ServerlessMed.Testing;

@@ -53,7 +53,7 @@ public sealed class RequestCountTests(AzuriteFixture azurite) : IClassFixture<Az
         var generation = new StorageJobQueue(storage.Queue(options.GenerationQueue), storage.Queue(options.GenerationQueue + "-poison"));
         var logger = new CapturingLogger();
         using var encoder = new Inference.Encoders.ImageEncoder(TestModels.Encoder, new Inference.Onnx.OnnxSessionFactory(new Inference.Onnx.OnnxSessionOptions()));
-        using var stage = new IngestStage(storage, new Deidentifier(new TenantKey(new byte[32]), DeidPolicy.Default), encoder, DeidPolicy.Default, generation, logger);
+        using var stage = new IngestStage(storage, new Deidentifier(new TenantKey(new byte[32]), TenantPolicy.Default.Deid), encoder, TenantPolicy.Default, generation, logger);
         var pump = StageProcessors.Ingest(stage, new StorageJobQueue(storage.Queue(options.IngestQueue), storage.Queue(options.IngestQueue + "-poison")), options, logger);
         while (await pump.ProcessAvailableAsync(Ct) > 0)
         {

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using ServerlessMed.Pipeline.Local;
+using ServerlessMed.Azurite;
 using ServerlessMed.Testing;
 
 namespace ServerlessMed.Hosts.Tests;

@@ -37,6 +37,8 @@ public sealed class GpuWorkerBuildTests(AzuriteFixture azurite) : IClassFixture<
         var gpuManaged = AssemblyName.GetAssemblyName(Path.Combine(folder, "Microsoft.ML.OnnxRuntime.dll")).Version;
         var cpuManaged = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version;
         Assert.Equal(cpuManaged, gpuManaged);
+        // The worker's image is this folder: the Azurite launcher (local and test side only) is not in it.
+        Assert.False(File.Exists(Path.Combine(folder, "ServerlessMed.Azurite.dll")), "the Azurite launcher must not ship in the GPU worker");
     }
 
     private sealed class WorkerProcess : IAsyncDisposable

@@ -7,7 +7,7 @@ namespace ServerlessMed.Hosts.Tests;
 /// <summary>What scripts/package-functions.sh makes is what the Functions host loads: the generated functions.metadata
 /// lists each function with its trigger, queue and connection; the worker extension bundle (.azurefunctions/) and
 /// worker.config.json are there; host.json has no custom handler; the zip holds them at its root; one platform's
-/// native libraries only.</summary>
+/// native libraries only; no Azurite launcher.</summary>
 public sealed class PublishedPackageTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), "smed-package-" + Guid.NewGuid().ToString("N"));
@@ -69,6 +69,9 @@ public sealed class PublishedPackageTests : IDisposable
         // Linux x64 only: the CPU ONNX Runtime for the encoder, and no other platform's binaries.
         Assert.True(File.Exists(Path.Combine(publish, "libonnxruntime.so")));
         Assert.False(Directory.Exists(Path.Combine(publish, "runtimes", "win-x64")));
+        // The Azurite launcher is for smed demo/run and the tests: the app ships the pipeline, not the emulator.
+        Assert.True(File.Exists(Path.Combine(publish, "ServerlessMed.Pipeline.dll")));
+        Assert.False(File.Exists(Path.Combine(publish, "ServerlessMed.Azurite.dll")), "the Azurite launcher must not ship in the Functions app");
 
         using var zip = ZipFile.OpenRead(zipPath);
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);

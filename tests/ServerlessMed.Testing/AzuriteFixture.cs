@@ -1,4 +1,5 @@
-using ServerlessMed.Pipeline.Local;
+using ServerlessMed.Azurite;
+
 
 namespace ServerlessMed.Testing;
 

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text;
+using ServerlessMed.Azurite;
 using ServerlessMed.Pipeline;
-using ServerlessMed.Pipeline.Local;
 using ServerlessMed.Pipeline.Storage;
 using ServerlessMed.Workflow.Outcomes;
 using Spectre.Console;
@@ -77,7 +76,7 @@ internal static class DemoCommand
                 var keyPath = CliEnvironment.KeyPath(parse.GetValue(keyFile));
                 var key = Deid.TenantKey.FromFile(keyPath);
                 using var host = await LocalPipeline.StartAsync(connectionString, keyPath, parse.GetValue(policy), modelsRoot, generation: true, processing: null, logging, ct);
-                return await RunAsync(host, key, logging.CreateLogger("smed"), files, parse.GetValue(output)!, ct);
+                return await RunAsync(host, key, logging.CreateLogger("smed"), files, modelsRoot, parse.GetValue(output)!, ct);
             }
             catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or Deid.DeidPolicyException or InvalidDataException or FileNotFoundException)
             {
@@ -98,7 +97,7 @@ internal static class DemoCommand
         return cmd;
     }
 
-    private static async Task<int> RunAsync(PipelineHost host, Deid.TenantKey key, Microsoft.Extensions.Logging.ILogger logger, IReadOnlyList<(string Path, string BlobName)> files, DirectoryInfo output, CancellationToken ct)
+    private static async Task<int> RunAsync(PipelineHost host, Deid.TenantKey key, Microsoft.Extensions.Logging.ILogger logger, IReadOnlyList<(string Path, string BlobName)> files, string modelsRoot, DirectoryInfo output, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
         await host.Storage.EnsureCreatedAsync(ct);
@@ -112,6 +111,7 @@ internal static class DemoCommand
         }
 
         upload.Stop();
+        var processing = Stopwatch.StartNew();
         var interactive = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         if (interactive)
         {
@@ -124,127 +124,82 @@ internal static class DemoCommand
             await host.RunUntilIdleAsync(true, new Progress<string>(Console.WriteLine), ct);
         }
 
+        processing.Stop();
         var inventory = await StorageInventory.ReadAsync(host.Storage, ct);
         // What the pipeline made, used: the training-set export and, for three studies, their nearest neighbours.
         var export = await new Export.TrainingSetExporter(host.Storage, key).ExportAsync(new Export.TrainingSetExportOptions { OutputFolder = Path.Combine(output.FullName, "dataset"), Tenant = "demo" }, ct);
         var similar = await Search.Report.SimilarStudiesReport.WriteAsync(host.Storage, output.FullName, "dataset/README.md", logger, cancellationToken: ct);
-        var report = await DemoReport.WriteAsync(host.Storage, inventory, output.FullName, ct, similar);
+        var summary = await DemoSummary.ReadAsync(host, inventory, [.. files.Select(f => f.Path)], modelsRoot, upload.Elapsed, processing.Elapsed, total.Elapsed, ct);
+        var report = await DemoReport.WriteAsync(host.Storage, inventory, summary, output.FullName, ct, similar);
         Console.WriteLine($"dataset: {export.Rows} row(s), card {Path.GetRelativePath(Directory.GetCurrentDirectory(), export.CardPath)}{(export.Withheld.Count > 0 ? $", {export.Withheld.Count} column(s) withheld by the leak gate" : string.Empty)}");
-        var m = host.Metrics;
-        var deidCount = inventory.ProcessedUploads;
-        var quarantined = inventory.QuarantinedUploads;
-        var missing = inventory.DeidSopUids.Where(s => !inventory.HasEmbedding(s)).ToList();
-        var generatedRequests = inventory.GeneratedRequests.Count;
-        var table = new Table().AddColumn("stage").AddColumn(new TableColumn("count").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned());
-        string S(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
-        table.AddRow("uploaded", files.Count.ToString(CultureInfo.InvariantCulture), S(upload.Elapsed));
-        table.AddRow("de-identified", deidCount.ToString(CultureInfo.InvariantCulture), S(m.Time("deid") + m.Time("download")));
-        table.AddRow("embedded", inventory.Embeddings.Count.ToString(CultureInfo.InvariantCulture), S(m.Time("encode")));
-        table.AddRow("generation requests", m.Get("generation-requests").ToString(CultureInfo.InvariantCulture), S(m.Time("write")));
-        table.AddRow("generated images", inventory.GeneratedImages.ToString(CultureInfo.InvariantCulture), S(m.Time("generate") + m.Time("preview") + m.Time("write-generated")));
-        table.AddRow("quarantined", quarantined.ToString(CultureInfo.InvariantCulture), string.Empty);
-        foreach (var g in inventory.Quarantined.GroupBy(q => $"{q.Stage.WireName()}: {q.Code.WireName()}").OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            table.AddRow(Markup.Escape("  " + g.Key), g.Count().ToString(CultureInfo.InvariantCulture), string.Empty);
-        }
-
-        table.AddRow("total", string.Empty, S(total.Elapsed));
         if (interactive)
         {
-            AnsiConsole.Write(table);
+            AnsiConsole.Write(Table(summary));
         }
         else
         {
-            PrintPlain(files.Count, deidCount, inventory, m, quarantined, upload.Elapsed, total.Elapsed);
+            Console.Write(Plain(summary));
+        }
+
+        foreach (var q in summary.QuarantineEntries)
+        {
+            Console.WriteLine($"quarantined: {(q.UploadNumbers.Count > 0 ? "upload " + string.Join(", ", q.UploadNumbers.Select(n => "#" + n.ToString(CultureInfo.InvariantCulture))) : "a zip entry")}, sha256 {q.Sha256 ?? "unknown"}: {q.Stage}: {q.Code}");
+        }
+
+        if (summary.TestModels)
+        {
+            Console.WriteLine("models: the built-in test models; their 64x64 images are test output, not a real model's");
         }
 
         Console.WriteLine($"report: {report}");
-        var accounted = files.Count == deidCount + quarantined;
-        var ok = accounted && missing.Count == 0 && generatedRequests == inventory.Embeddings.Count && inventory.Uploads.Count == 0;
-        if (inventory.DeidInstances.Count != deidCount)
+        if (summary.Problems.Count > 0)
         {
-            Console.WriteLine($"({deidCount - inventory.DeidInstances.Count} upload(s) were instances already de-identified: same SOP Instance UID)");
-        }
-
-        if (!ok)
-        {
-            Console.Error.WriteLine($"smed demo: not every upload is accounted for: uploaded {files.Count}, de-identified {deidCount}, quarantined {quarantined}, without embedding {missing.Count}, generated requests {generatedRequests}/{inventory.Embeddings.Count}, uploads left {inventory.Uploads.Count}");
+            Console.Error.WriteLine($"smed demo: not every upload is accounted for: {string.Join("; ", summary.Problems)}");
             return 1;
         }
 
         return 0;
     }
 
-    private static void PrintPlain(int uploaded, int deid, StorageInventory inv, Pipeline.Stages.StageMetrics m, int quarantined, TimeSpan upload, TimeSpan total)
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static Table Table(DemoSummary s)
     {
-        string S(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
-        var sb = new StringBuilder();
-        sb.AppendLine("stage                                      count   seconds");
-        void Row(string name, object count, string secs) => sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-40}{count,7}{secs,10}");
-        Row("uploaded", uploaded, S(upload));
-        Row("de-identified", deid, S(m.Time("deid") + m.Time("download")));
-        Row("embedded", inv.Embeddings.Count, S(m.Time("encode")));
-        Row("generation requests", m.Get("generation-requests"), S(m.Time("write")));
-        Row("generated images", inv.GeneratedImages, S(m.Time("generate") + m.Time("preview") + m.Time("write-generated")));
-        Row("quarantined", quarantined, string.Empty);
-        foreach (var g in inv.Quarantined.GroupBy(q => $"{q.Stage.WireName()}: {q.Code.WireName()}").OrderBy(g => g.Key, StringComparer.Ordinal))
+        var table = new Table().AddColumn("count").AddColumn(new TableColumn(string.Empty).RightAligned());
+        foreach (var c in s.Counts)
         {
-            Row("  " + g.Key, g.Count(), string.Empty);
+            table.AddRow(Markup.Escape(new string(' ', 2 * c.Depth) + c.Label), c.Value.ToString(CultureInfo.InvariantCulture));
         }
 
-        Row("total", string.Empty, S(total));
-        Console.Write(sb.ToString());
+        table.AddRow("[grey]busy time, overlapping (s)[/]", string.Empty);
+        foreach (var (stage, busy) in s.BusyTimes)
+        {
+            table.AddRow(Markup.Escape("  " + stage), Seconds(busy));
+        }
+
+        table.AddRow("wall clock: upload / processing / total (s)", $"{Seconds(s.UploadWall)} / {Seconds(s.ProcessingWall)} / {Seconds(s.TotalWall)}");
+        return table;
     }
-}
 
-/// <summary>out/demo/index.html: each request's de-identified source preview next to its generated images.</summary>
-internal static class DemoReport
-{
-    public static async Task<string> WriteAsync(TenantStorage storage, StorageInventory inventory, string folder, CancellationToken ct, string? extraHtml = null)
+    /// <summary>The same rows as the page's counts table, one "label  value" line each (what the test reads).</summary>
+    private static string Plain(DemoSummary s)
     {
-        Directory.CreateDirectory(folder);
-        var images = Path.Combine(folder, "images");
-        if (Directory.Exists(images))
+        var sb = new StringBuilder();
+        sb.AppendLine("count                                                  value");
+        foreach (var c in s.Counts)
         {
-            Directory.Delete(images, recursive: true);
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{new string(' ', 2 * c.Depth) + c.Label,-50}{c.Value,10}");
         }
 
-        Directory.CreateDirectory(images);
-        var html = new StringBuilder();
-        html.AppendLine("<!doctype html><html><head><meta charset=\"utf-8\"><title>ServerlessMed demo</title>");
-        html.AppendLine("<style>body{font-family:sans-serif;background:#111;color:#eee}figure{display:inline-block;margin:6px;text-align:center}img{width:192px;height:192px;object-fit:contain;background:#000;image-rendering:pixelated}.row{border-bottom:1px solid #333;padding:8px}.q{color:#f88}</style></head><body>");
-        html.AppendLine(CultureInfo.InvariantCulture, $"<h1>ServerlessMed demo</h1><p>{inventory.DeidInstances.Count} de-identified, {inventory.Embeddings.Count} embedded, {inventory.GeneratedImages} generated, {inventory.Quarantined.Count} quarantined.</p>");
-        var container = storage.Container(storage.Options.Generated);
-        var i = 0;
-        foreach (var request in inventory.GeneratedRequests.Order(StringComparer.Ordinal))
+        sb.AppendLine("busy time, overlapping (summed over concurrent instances; not parts of the total)");
+        foreach (var (stage, busy) in s.BusyTimes)
         {
-            html.AppendLine("<div class=\"row\">");
-            foreach (var file in inventory.GeneratedFiles.Where(f => f.StartsWith(request + "/", StringComparison.Ordinal) && f.EndsWith(".png", StringComparison.Ordinal)).OrderBy(f => f.EndsWith("source.png", StringComparison.Ordinal) ? 0 : 1).ThenBy(f => f, StringComparer.Ordinal))
-            {
-                var local = $"{i++:D4}-{Path.GetFileName(file)}";
-                await container.GetBlobClient(file).DownloadToAsync(Path.Combine(images, local), ct);
-                var label = file.EndsWith("source.png", StringComparison.Ordinal) ? "de-identified source" : "generated " + Path.GetFileNameWithoutExtension(file);
-                html.AppendLine(CultureInfo.InvariantCulture, $"<figure><img src=\"images/{local}\" alt=\"{label}\"><figcaption>{label}</figcaption></figure>");
-            }
-
-            html.AppendLine(CultureInfo.InvariantCulture, $"<div><small>{WebUtility.HtmlEncode(request)}</small></div></div>");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{"  " + stage,-50}{Seconds(busy),10}");
         }
 
-        if (inventory.Quarantined.Count > 0)
-        {
-            html.AppendLine("<h2>Quarantined</h2><ul>");
-            foreach (var q in inventory.Quarantined)
-            {
-                html.AppendLine(CultureInfo.InvariantCulture, $"<li class=\"q\">{q.Input} (sha256 {q.Sha256}): {q.Stage.WireName()} / {q.Code.WireName()}: {WebUtility.HtmlEncode(q.Message)}</li>");
-            }
-
-            html.AppendLine("</ul>");
-        }
-
-        html.AppendLine(extraHtml);
-        html.AppendLine("</body></html>");
-        var path = Path.Combine(folder, "index.html");
-        await File.WriteAllTextAsync(path, html.ToString(), ct);
-        return path;
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"wall clock: upload",-50}{Seconds(s.UploadWall),10}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"wall clock: processing",-50}{Seconds(s.ProcessingWall),10}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"wall clock: total",-50}{Seconds(s.TotalWall),10}");
+        return sb.ToString();
     }
 }

@@ -1,7 +1,8 @@
 namespace ServerlessMed.Cli.Commands;
 
 /// <summary>Which files the demo uploads: a folder's files, or a sample of the shared corpus (image files whose
-/// pixels this build decodes, plus the corpus's malformed files so quarantine is shown working).</summary>
+/// pixels this build decodes, one instance without pixel data, and the corpus's malformed files so quarantine is
+/// shown working).</summary>
 internal static class DemoSample
 {
     private static readonly string[] DecodableSyntaxes = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.203"];
@@ -40,7 +41,9 @@ internal static class DemoSample
         var images = rows.Where(f => !f[11].StartsWith("malformed:", StringComparison.Ordinal)
                 && DecodableSyntaxes.Contains(f[4].Split(' ')[0]) && f[7].Length > 0 && f[8].Length > 0 && HasInstanceUids(Path.Combine(corpus, f[0])))
             .Take(count);
+        // One instance without pixel data (a structured report): de-identified, nothing to embed, shown as such.
+        var noPixels = rows.Where(f => !f[11].StartsWith("malformed:", StringComparison.Ordinal) && f[6] == "SR" && HasInstanceUids(Path.Combine(corpus, f[0]))).Take(1);
         var malformed = rows.Where(f => f[11].StartsWith("malformed:", StringComparison.Ordinal));
-        return [.. images.Concat(malformed).Select(f => (Path.Combine(corpus, f[0]), f[0]))];
+        return [.. images.Concat(noPixels).Concat(malformed).Select(f => (Path.Combine(corpus, f[0]), f[0]))];
     }
 }

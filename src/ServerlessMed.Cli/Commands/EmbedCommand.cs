@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Inference.Onnx;
 using ServerlessMed.Workflow;

@@ -74,51 +74,38 @@ public sealed class ConfidentialityProfile
                 throw new InvalidDataException("the embedded PS3.15 profile table has a row with fewer than 14 cells");
             }
 
-            var options = new string[10];
+            var options = new ProfileAction[10];
             for (var i = 0; i < options.Length; i++)
             {
-                options[i] = Action(line[cells[3 + i]]);
+                options[i] = ProfileActionCodes.Parse(line[cells[3 + i]]);
             }
 
             rows.Add(new ProfileRow(
                 uint.Parse(line[cells[0]], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
                 uint.Parse(line[cells[1]], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                Action(line[cells[2]]),
+                ProfileActionCodes.Parse(line[cells[2]]),
                 options,
                 System.Text.Encoding.UTF8.GetString(line[cells[13]])));
         }
 
         return new ConfidentialityProfile(rows);
     }
-
-    /// <summary>One shared string per action code of Table E.1-1.</summary>
-    private static string Action(ReadOnlySpan<byte> code) => code switch
-    {
-        [] => string.Empty,
-        [(byte)'X'] => "X",
-        [(byte)'C'] => "C",
-        [(byte)'K'] => "K",
-        [(byte)'D'] => "D",
-        [(byte)'U'] => "U",
-        [(byte)'Z'] => "Z",
-        _ => System.Text.Encoding.ASCII.GetString(code),
-    };
 }
 
-/// <summary>One row: tag (with mask for repeating groups), Basic Profile action, and per-option actions (empty when the option says nothing).</summary>
-public sealed record ProfileRow(uint Tag, uint Mask, string BasicAction, IReadOnlyList<string> OptionActions, string Name)
+/// <summary>One row: tag (with mask for repeating groups), Basic Profile action, and per-option actions (<see cref="ProfileAction.None"/> when the option says nothing).</summary>
+public sealed record ProfileRow(uint Tag, uint Mask, ProfileAction BasicAction, IReadOnlyList<ProfileAction> OptionActions, string Name)
 {
     /// <summary>The action that applies with these options: the first enabled option that names one, else the basic profile.</summary>
-    public string ActionFor(IReadOnlySet<DeidOption> options) => ActionFor([.. options.Order()]);
+    public ProfileAction ActionFor(IReadOnlySet<DeidOption> options) => ActionFor([.. options.Order()]);
 
     /// <summary>As <see cref="ActionFor(IReadOnlySet{DeidOption})"/>, for options already in order (asked per element:
     /// sorting the set each time showed in profiles).</summary>
-    public string ActionFor(ReadOnlySpan<DeidOption> orderedOptions)
+    public ProfileAction ActionFor(ReadOnlySpan<DeidOption> orderedOptions)
     {
         foreach (var o in orderedOptions)
         {
             var a = OptionActions[(int)o];
-            if (a.Length > 0)
+            if (a != ProfileAction.None)
             {
                 return a;
             }

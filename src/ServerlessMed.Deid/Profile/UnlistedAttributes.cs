@@ -18,27 +18,27 @@ public static class UnlistedAttributes
 {
     /// <param name="knownToIod">Some IOD of the tables defines the attribute at this place (so what they require of it
     /// is restored when it goes).</param>
-    public static string Action(DicomTag tag, DicomVR vr, DeidMode mode, bool insideCleanedSequence, bool cleanDescriptors, bool knownToIod)
+    public static ProfileAction Action(DicomTag tag, DicomVR vr, DeidMode mode, bool insideCleanedSequence, bool cleanDescriptors, bool knownToIod)
     {
         if (!tag.DictionaryEntry.IsKnown)
         {
-            return "X";
+            return ProfileAction.Remove;
         }
 
         if (KnownSafeAttributes.Contains(tag))
         {
-            return "K";
+            return ProfileAction.Keep;
         }
 
         if (vr == DicomVR.PN)
         {
-            return "X";
+            return ProfileAction.Remove;
         }
 
         var freeText = vr == DicomVR.SH || vr == DicomVR.LO || vr == DicomVR.ST || vr == DicomVR.LT || vr == DicomVR.UT || vr == DicomVR.UC;
         if (tag.Group == 0x0010 && (freeText || !knownToIod))
         {
-            return "X"; // patient information: free text, or anything newer than the IOD tables (Patient's Alternative Calendar)
+            return ProfileAction.Remove; // patient information: free text, or anything newer than the IOD tables (Patient's Alternative Calendar)
         }
 
         var allowListOnly = vr == DicomVR.DA || vr == DicomVR.DT || vr == DicomVR.TM || vr == DicomVR.AS || vr == DicomVR.AE || vr == DicomVR.UR || vr == DicomVR.UN;
@@ -46,14 +46,14 @@ public static class UnlistedAttributes
         {
             // What the IOD tables do not know here may be required by the current standard: its value goes, a dummy
             // keeps it present (the IOD pass restores only what the tables know).
-            return !freeText && !allowListOnly ? "K" : vr == DicomVR.UN ? "X" : insideCleanedSequence ? "C" : knownToIod ? "X" : "D";
+            return !freeText && !allowListOnly ? ProfileAction.Keep : vr == DicomVR.UN ? ProfileAction.Remove : insideCleanedSequence ? ProfileAction.Clean : knownToIod ? ProfileAction.Remove : ProfileAction.Dummy;
         }
 
         if (!freeText)
         {
-            return "K";
+            return ProfileAction.Keep;
         }
 
-        return insideCleanedSequence || cleanDescriptors || !knownToIod ? "C" : "X";
+        return insideCleanedSequence || cleanDescriptors || !knownToIod ? ProfileAction.Clean : ProfileAction.Remove;
     }
 }

@@ -55,7 +55,7 @@ public sealed class TesseractTextDetector
 
     /// <summary>Boxes (in <paramref name="image"/>'s pixels) of the words Tesseract finds with at least
     /// <see cref="TextDetectorOptions.MinAlphanumerics"/> letters or digits and
-    /// <see cref="TextDetectorOptions.MinTextHeight"/> pixels of height whose confidence and separability (see
+    /// <see cref="TextDetectorOptions.MinTextHeight"/> pixels of height whose confidence, separability and surround (see
     /// <see cref="IsText"/>) say text. Small images are enlarged first
     /// (<see cref="TextDetectorOptions.MinShortSide"/>): overlay text on an ultrasound frame is often 7-10 pixels
     /// high, small for Tesseract's layout analysis, and enlarged it also reads fewer words into speckle.</summary>
@@ -121,7 +121,7 @@ public sealed class TesseractTextDetector
                 var x1 = Math.Clamp((right + scale - 1) / scale, 0, width);
                 var y1 = Math.Clamp((bottom + scale - 1) / scale, 0, height);
                 var box = new PixelRect(x0, y0, x1 - x0, y1 - y0);
-                if (box.Width > 0 && box.Height >= _options.MinTextHeight && IsText(TesseractNative.ResultIteratorConfidence(iterator, TesseractNative.LevelWord), Separability(image, box)))
+                if (box.Width > 0 && box.Height >= _options.MinTextHeight && IsText(image, box, TesseractNative.ResultIteratorConfidence(iterator, TesseractNative.LevelWord)))
                 {
                     boxes.Add(box);
                 }
@@ -136,33 +136,37 @@ public sealed class TesseractTextDetector
         return boxes;
     }
 
-    /// <summary>Confidence and separability together: Tesseract's confidence alone cannot tell text from speckle
-    /// (both reach 60-90), nor does it find boxed or inverted overlay text (read at 16-59 with clean pixels).</summary>
-    private bool IsText(float confidence, double separability) =>
-        separability >= _options.CleanSeparability
-        || (confidence >= _options.MinConfidence && separability >= _options.MinSeparability)
-        || (confidence >= _options.StrongConfidence && separability >= _options.MinSeparabilityStrong);
+    /// <summary>Confidence, separability and surround together: Tesseract's confidence alone cannot tell text from
+    /// speckle (both reach 60-90), nor does it find boxed or inverted overlay text (read at 16-59 with clean pixels).
+    /// A word whose pixels are two clean levels counts whatever its confidence; one with a less clean split must also
+    /// stand on a background (<see cref="SurroundMixing"/>): Tesseract reads words into grain texture, whose
+    /// pixels split about as well as small compressed text but whose surroundings are more of the same grains.</summary>
+    private bool IsText(Image8 image, PixelRect box, float confidence)
+    {
+        var (separability, threshold) = Split(image, box);
+        if (separability >= _options.CleanSeparability)
+        {
+            return true;
+        }
 
-    /// <summary>How cleanly the box's pixels split into two levels (Otsu's between-class variance over the total,
-    /// 0-1, on the brightest channel): drawn text on a flat background is close to 1, speckle and anatomy that
+        var readable = (confidence >= _options.MinConfidence && separability >= _options.MinSeparability)
+            || (confidence >= _options.StrongConfidence && separability >= _options.MinSeparabilityStrong);
+        return readable && SurroundMixing(image, box, threshold, _options.SurroundWidth) <= _options.MaxSurroundMixing;
+    }
+
+    /// <summary>Otsu's split of the box's values (on the brightest channel) into two levels: the threshold (values
+    /// above it are the brighter level) and the separability, how cleanly the pixels split (the between-class
+    /// variance over the total, 0-1). Drawn text on a flat background is close to 1; speckle and anatomy that
     /// Tesseract half-reads as words spread their values and score lower. Words from
     /// <see cref="TextDetectorOptions.StrongConfidence"/> pass a lower bar.</summary>
-    internal static double Separability(Image8 image, PixelRect box)
+    internal static (double Separability, int Threshold) Split(Image8 image, PixelRect box)
     {
         Span<int> histogram = stackalloc int[256];
-        var channels = image.Channels;
         for (var y = box.Y; y < box.Bottom; y++)
         {
-            var row = image.Pixels.AsSpan(((y * image.Width) + box.X) * channels, box.Width * channels);
-            for (var i = 0; i < row.Length; i += channels)
+            for (var x = box.X; x < box.Right; x++)
             {
-                var v = row[i];
-                for (var c = 1; c < channels; c++)
-                {
-                    v = Math.Max(v, row[i + c]);
-                }
-
-                histogram[v]++;
+                histogram[Brightest(image, x, y)]++;
             }
         }
 
@@ -177,10 +181,11 @@ public sealed class TesseractTextDetector
         var total = (sumSquares / n) - (mean * mean);
         if (total <= 1e-9)
         {
-            return 0;
+            return (0, 0);
         }
 
         double weightBelow = 0, sumBelow = 0, best = 0;
+        var threshold = 0;
         for (var t = 0; t < 255; t++)
         {
             weightBelow += histogram[t];
@@ -194,10 +199,53 @@ public sealed class TesseractTextDetector
             var meanBelow = sumBelow / weightBelow;
             var meanAbove = (sum - sumBelow) / weightAbove;
             var between = weightBelow * weightAbove * (meanBelow - meanAbove) * (meanBelow - meanAbove) / (n * n);
-            best = Math.Max(best, between);
+            if (between > best)
+            {
+                (best, threshold) = (between, t);
+            }
         }
 
-        return best / total;
+        return (best / total, threshold);
+    }
+
+    /// <summary>How mixed the frame of <paramref name="width"/> pixels just outside the box is, split at the box's own
+    /// threshold: the share of its pixels in the level that is rarer there (0-0.5). Around a word it is background
+    /// (one level; the word's neighbours on its line or the lines above and below add a little), whether the text is
+    /// light on dark or dark on light; around a word read into speckle it is more grains, both levels. Pixels
+    /// outside the image do not count; with none left the surround says nothing against the word (0).</summary>
+    internal static double SurroundMixing(Image8 image, PixelRect box, int threshold, int width)
+    {
+        int above = 0, count = 0;
+        var outer = new PixelRect(box.X - width, box.Y - width, box.Width + (2 * width), box.Height + (2 * width));
+        for (var y = Math.Max(outer.Y, 0); y < Math.Min(outer.Bottom, image.Height); y++)
+        {
+            for (var x = Math.Max(outer.X, 0); x < Math.Min(outer.Right, image.Width); x++)
+            {
+                if (x >= box.X && x < box.Right && y >= box.Y && y < box.Bottom)
+                {
+                    x = box.Right - 1; // skip the box itself
+                    continue;
+                }
+
+                count++;
+                above += Brightest(image, x, y) > threshold ? 1 : 0;
+            }
+        }
+
+        return count == 0 ? 0 : (double)Math.Min(above, count - above) / count;
+    }
+
+    private static byte Brightest(Image8 image, int x, int y)
+    {
+        var channels = image.Channels;
+        var i = ((y * image.Width) + x) * channels;
+        var v = image.Pixels[i];
+        for (var c = 1; c < channels; c++)
+        {
+            v = Math.Max(v, image.Pixels[i + c]);
+        }
+
+        return v;
     }
 
     /// <summary>Letters and digits in the word, counted in the library's own buffer (never copied into a string). A

@@ -8,20 +8,38 @@ public sealed class TextDetectorOptions
 
     /// <summary>Separability from which a word counts whatever its confidence: overlay text in a box, inverted or in
     /// an unusual font is often read badly (confidence 16-59 measured) but its pixels are two clean levels
-    /// (0.96-1.00), which speckle and anatomy did not reach (at most 0.94) in the corpus and the test images.</summary>
+    /// (0.96-1.00), which speckle and anatomy did not reach (at most 0.94; 0.93 in the bench's speckle) in the corpus
+    /// and the test images. Such a word needs no <see cref="MaxSurroundMixing"/>: overlay text drawn over the image
+    /// is clean inside its box while its surroundings are anatomy.</summary>
     public double CleanSeparability { get; init; } = 0.95;
 
     /// <summary>Confidence from which a word needs only <see cref="MinSeparabilityStrong"/>.</summary>
     public float StrongConfidence { get; init; } = 90;
 
     /// <summary>How cleanly a word's box must split into text and background (0-1; see
-    /// <see cref="TesseractTextDetector.Separability"/>). Measured on the corpus: overlay text 0.79-1.00 (the low end
+    /// <see cref="TesseractTextDetector.Split"/>). Measured on the corpus: overlay text 0.79-1.00 (the low end
     /// small JPEG-compressed text on a 320x240 cine), words Tesseract reads into speckle and anatomy 0.55-0.86.</summary>
     public double MinSeparability { get; init; } = 0.82;
 
     /// <summary>The bar for words read with <see cref="StrongConfidence"/>: anatomy read as a confident word
     /// measured 0.66.</summary>
     public double MinSeparabilityStrong { get; init; } = 0.72;
+
+    /// <summary>How mixed the pixels just outside a word's box may be (0-0.5; see
+    /// <see cref="TesseractTextDetector.SurroundMixing"/>) for a word below <see cref="CleanSeparability"/> to count.
+    /// Measured with a <see cref="SurroundWidth"/> of 2 on the words that reach the separability bars below 0.95:
+    /// overlay text 0.00-0.11 (the tests' planted text, separability 0.88-0.95: 0.00; the small JPEG-compressed
+    /// text of a 320x240 cine: 0.00-0.11); words Tesseract reads into the grain texture of text-free speckle (the
+    /// bench's cone, bench/burned-in-ocr.sh; separability 0.82-0.93, confidence 62-81) 0.29-0.45, and into colour
+    /// Doppler in a corpus image 0.41. Clean overlay words, which skip this test, measure up to 0.21 (words or
+    /// lines close by).</summary>
+    public double MaxSurroundMixing { get; init; } = 0.2;
+
+    /// <summary>Width in the image's pixels of the frame around a word's box that <see cref="MaxSurroundMixing"/>
+    /// looks at: a few pixels, as lines of overlay text can be close (2-7 pixels apart measured, the closest lines
+    /// showing in the frame as the higher clean-word figures), yet wide enough to hold whole speckle grains (3x2
+    /// pixels in the bench and the tests).</summary>
+    public int SurroundWidth { get; init; } = 2;
 
     /// <summary>Letters and digits a word needs: single characters (orientation markers, scale ticks read as "1") are
     /// not identifiers, and speckle is often read as one.</summary>

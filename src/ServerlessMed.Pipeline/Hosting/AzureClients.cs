@@ -21,7 +21,7 @@ public sealed class AzureClients(IConfiguration configuration, IAzureCredentialF
     {
         if (settings.FullyQualifiedNamespace is not { } ns)
         {
-            return new StorageJobQueue(storage.Queue(storage.Options.GenerationQueue), storage.Queue(storage.Options.GenerationQueue + "-poison"));
+            return StorageJobQueue.Of(storage, storage.Options.GenerationQueue);
         }
 
         var options = new ServiceBusClientOptions();

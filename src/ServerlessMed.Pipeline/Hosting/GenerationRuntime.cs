@@ -45,10 +45,8 @@ public sealed class GenerationRuntime : IAsyncDisposable
             ? await new ModelCache(Storage, _settings.Diffusion.CacheFolder, _logger).GetAsync(id, cancellationToken).ConfigureAwait(false)
             : _settings.Diffusion.LocalFolder!;
         var factory = new OnnxSessionFactory(_settings.Onnx, m => _logger.LogWarning("{Message}", m));
-        var model = new DiffusionModel(folder, factory);
-        var stage = new GenerationStage(Storage, new DiffusionPipeline(model), _logger, Metrics);
         var options = new TenantStorageOptions { MaxDeliveryCount = _settings.MaxDeliveryCount, Lease = _settings.Lease };
-        return new GenerationService(model, stage, StageProcessors.Generation(stage, GenerationQueue, options, _logger));
+        return GenerationService.Create(Storage, GenerationQueue, new DiffusionModel(folder, factory), options, _logger, Metrics);
     }
 
     public async ValueTask DisposeAsync()
@@ -60,6 +58,3 @@ public sealed class GenerationRuntime : IAsyncDisposable
         }
     }
 }
-
-/// <summary>A started generation host: its model, its stage and the processor that pumps the queue into it.</summary>
-public sealed record GenerationService(DiffusionModel Model, GenerationStage Stage, QueueProcessor Processor);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using ServerlessMed.Deid;
+using ServerlessMed.Pipeline.Stages;
 using ServerlessMed.Pipeline.Storage;
 
 namespace ServerlessMed.Pipeline.Hosting;
@@ -16,8 +17,9 @@ public sealed class IngestHostSettings : IHostSettings
 
     public ModelSettings Encoder { get; private set; } = new();
 
-    /// <summary>The tenant policy (SMED_POLICY, loaded and validated at start-up), else the basic profile.</summary>
-    public DeidPolicy Policy { get; private set; } = DeidPolicy.Default;
+    /// <summary>The tenant policy (SMED_POLICY, loaded and validated at start-up), else the basic profile and the
+    /// default generation settings.</summary>
+    public TenantPolicy Policy { get; private set; } = TenantPolicy.Default;
 
     public IReadOnlyList<string> Problems { get; private set; } = [];
 
@@ -29,7 +31,7 @@ public sealed class IngestHostSettings : IHostSettings
         {
             try
             {
-                Policy = DeidPolicy.Load(policyFile);
+                Policy = TenantPolicy.Load(policyFile);
             }
             catch (Exception e) when (e is DeidPolicyException or IOException or UnauthorizedAccessException)
             {

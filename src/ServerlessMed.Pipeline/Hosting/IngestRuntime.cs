@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ServerlessMed.Deid;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Inference.Onnx;
 using ServerlessMed.Pipeline.Messaging;
@@ -38,7 +37,7 @@ public sealed class IngestRuntime : IAsyncDisposable
 
     public StageMetrics Metrics { get; }
 
-    public DeidPolicy Policy => _settings.Policy;
+    public TenantPolicy Policy => _settings.Policy;
 
     /// <summary>The encoder, once the stage was created.</summary>
     public ImageEncoder? Encoder => _encoder;
@@ -51,7 +50,7 @@ public sealed class IngestRuntime : IAsyncDisposable
         var folder = await new ModelCache(Storage, _settings.Encoder.CacheFolder, _logger).GetAsync(_settings.Encoder.ModelId!, cancellationToken).ConfigureAwait(false);
         _encoder = new ImageEncoder(folder, new OnnxSessionFactory(new OnnxSessionOptions(), m => _logger.LogWarning("{Message}", m)));
         _logger.LogInformation("ingest ready: encoder {Model} on {Provider}", _encoder.ModelKey, _encoder.Provider);
-        return new IngestStage(Storage, new Deidentifier(key, _settings.Policy), _encoder, _settings.Policy, GenerationQueue, _logger, Metrics);
+        return IngestStageBuilder.Create(Storage, key, _settings.Policy, _encoder, GenerationQueue, _logger, Metrics);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using Azure.Storage.Queues;
+using ServerlessMed.Pipeline.Storage;
 
 namespace ServerlessMed.Pipeline.Messaging;
 
@@ -6,6 +7,9 @@ namespace ServerlessMed.Pipeline.Messaging;
 /// pop receipt, dead-lettering copies the message to "{name}-poison" (as the Functions host does) and deletes it.</summary>
 public sealed class StorageJobQueue(QueueClient queue, QueueClient poison) : IJobQueue
 {
+    /// <summary>The tenant storage account's queue <paramref name="name"/> with its poison queue.</summary>
+    public static StorageJobQueue Of(TenantStorage storage, string name) => new(storage.Queue(name), storage.Queue(name + "-poison"));
+
     public string Name => queue.Name;
 
     public async Task SendAsync(string body, CancellationToken cancellationToken = default) =>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ServerlessMed.Deid;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files.Archives;
 using ServerlessMed.Imaging;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Pipeline.Messaging;
@@ -26,14 +27,14 @@ public sealed class IngestStage : IDisposable
 {
     private readonly TenantStorage _storage;
     private readonly EncoderBatcher? _batcher;
-    private readonly DeidPolicy _policy;
+    private readonly TenantPolicy _policy;
     private readonly IJobQueue _generationQueue;
     private readonly ILogger _logger;
     private readonly StageMetrics _metrics;
     private readonly InstanceWorkflow _workflow;
     private readonly BlobSink _sink;
 
-    public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, DeidPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null, EncoderBatchingOptions? batching = null)
+    public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, TenantPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null, EncoderBatchingOptions? batching = null)
     {
         _storage = storage;
         _batcher = encoder is null ? null : new EncoderBatcher(encoder, batching);

@@ -24,6 +24,9 @@ public sealed class StageMetrics
         Telemetry.PipelineTelemetry.StageTime(stage, elapsed);
     }
 
+    /// <summary>The stages timed so far.</summary>
+    public IEnumerable<string> Stages => _ticks.Keys;
+
     public TimeSpan Time(string stage) => TimeSpan.FromTicks(_ticks.GetValueOrDefault(stage));
 
     public void Quarantined(string stage, string code) => _quarantineReasons.AddOrUpdate($"{stage}:{code}", 1, (_, v) => v + 1);

@@ -27,6 +27,16 @@ public sealed class TenantStorage
             retry.MaxDelay = TimeSpan.FromSeconds(4);
         }
 
+        foreach (var policy in options.BlobPolicies)
+        {
+            blobOptions.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerCall);
+        }
+
+        foreach (var policy in options.QueuePolicies)
+        {
+            queueOptions.AddPolicy(policy, Azure.Core.HttpPipelinePosition.PerCall);
+        }
+
         configure?.Invoke(queueOptions);
         configure?.Invoke(blobOptions);
 

@@ -42,13 +42,19 @@ public sealed class TenantStorageOptions
     public int IngestConcurrency { get; init; } = Math.Min(32, Environment.ProcessorCount * 4);
 
     /// <summary>Limits on expanding zip uploads (entries, sizes, compression ratio); beyond them a zip is quarantined.</summary>
-    public ServerlessMed.Deid.Batch.ZipLimits ZipLimits { get; init; } = new();
+    public ServerlessMed.Files.Archives.ZipLimits ZipLimits { get; init; } = new();
 
     /// <summary>Retries of one storage request by the SDK before the error reaches the pipeline's own back-off.</summary>
     public int RequestRetries { get; init; } = 3;
 
     /// <summary>Keep raw uploads after successful processing (policy keepRaw).</summary>
     public bool KeepRaw { get; init; }
+
+    /// <summary>Extra per-call policies on the blob client (the load bench's <see cref="RequestCounter"/>); none in the hosts.</summary>
+    public IReadOnlyList<Azure.Core.Pipeline.HttpPipelinePolicy> BlobPolicies { get; init; } = [];
+
+    /// <summary>Extra per-call policies on the queue client.</summary>
+    public IReadOnlyList<Azure.Core.Pipeline.HttpPipelinePolicy> QueuePolicies { get; init; } = [];
 
     public IEnumerable<string> Containers => [Uploads, Deid, Embeddings, Audit, Quarantine, Generated, Models];
 

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 using ServerlessMed.Deid;
-using ServerlessMed.Deid.Batch;
-using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files;
+using ServerlessMed.Files.Archives;
 using ServerlessMed.Workflow.Outcomes;
 
 namespace ServerlessMed.Workflow.Local;

@@ -3,6 +3,7 @@ using ServerlessMed.Deid;
 using ServerlessMed.Deid.Batch;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files;
 using ServerlessMed.Imaging;
 using ServerlessMed.Workflow.Encoding;
 using ServerlessMed.Workflow.Outcomes;

@@ -87,7 +87,7 @@ public static class QuarantineCodes
     public static QuarantineCode Of(Exception e) => e switch
     {
         Deid.DeidRejectedException r => Parse(r.Code),
-        Deid.Batch.ZipRejectedException z => Parse(z.Code),
+        Files.Archives.ZipRejectedException z => Parse(z.Code),
         Imaging.PixelDataException p => Parse(p.Code),
         Deid.Batch.DeidOutputException => QuarantineCode.OutputIoError,
         Dicom.DicomTruncatedException => QuarantineCode.Truncated,

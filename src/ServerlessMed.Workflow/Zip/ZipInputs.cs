@@ -1,4 +1,4 @@
-using ServerlessMed.Deid.Batch;
+using ServerlessMed.Files.Archives;
 using ServerlessMed.Workflow.Outcomes;
 using ServerlessMed.Workflow.Records;
 

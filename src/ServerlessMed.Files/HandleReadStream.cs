@@ -1,11 +1,11 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace ServerlessMed.Dicom.IO;
+namespace ServerlessMed.Files;
 
 /// <summary>A read-only stream over an open file's handle with its own position: every read is a positional read
 /// (pread), so nothing else sharing the handle is disturbed and no seek is ever sent to the kernel. (A FileStream whose
 /// handle has been handed out re-checks its position with a seek before every read.)</summary>
-internal sealed class HandleReadStream(SafeFileHandle handle, long length) : Stream
+public sealed class HandleReadStream(SafeFileHandle handle, long length) : Stream
 {
     private long _position;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace ServerlessMed.Dicom.IO;
+namespace ServerlessMed.Files;
 
 /// <summary>Write buffering for an unbuffered <see cref="FileStream"/> with a buffer rented from the shared pool:
 /// writing many small files (de-identified instances) otherwise allocates a fresh 64 KiB FileStream buffer per file,

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ServerlessMed.Dicom.IO;
+namespace ServerlessMed.Files;
 
 /// <summary>Writes whole files: the content goes to a temporary name next to the target, which then takes the
 /// target's name in one step, so a reader never sees half a file and a crash leaves the old file or none.</summary>

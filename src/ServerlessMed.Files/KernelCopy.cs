@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace ServerlessMed.Dicom.IO;
+namespace ServerlessMed.Files;
 
 /// <summary>File-to-file copies inside the kernel (Linux copy_file_range), as cp does: pixel data passed through
 /// unchanged never enters user space. Falls back (returns the bytes not copied) wherever the call is unavailable.</summary>
-internal static partial class KernelCopy
+public static partial class KernelCopy
 {
     /// <summary>Copies up to <paramref name="length"/> bytes from the open file <paramref name="source"/> at
     /// <paramref name="sourceOffset"/> to the current position of <paramref name="destination"/>, advancing it. Returns

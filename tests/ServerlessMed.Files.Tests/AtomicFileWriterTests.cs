@@ -1,7 +1,7 @@
-using ServerlessMed.Dicom.IO;
+using ServerlessMed.Files;
 using ServerlessMed.Testing;
 
-namespace ServerlessMed.Dicom.Tests;
+namespace ServerlessMed.Files.Tests;
 
 /// <summary>Whole-file writes: the target holds the old content or the new, never part; replaced files are swapped
 /// out and deleted later in batches; nothing is left behind.</summary>

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ServerlessMed.Pipeline.Local;
+namespace ServerlessMed.Azurite;
 
 /// <summary>Starts Azurite (the Azure Storage emulator) from the repository's node_modules on free loopback ports,
 /// in memory, and stops it on dispose. Used by `smed demo` and by the tests' fixture.</summary>
