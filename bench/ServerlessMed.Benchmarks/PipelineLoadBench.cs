@@ -109,7 +109,7 @@ internal static class PipelineLoadBench
         }
 
         var mix = StorageCeiling.Mix.Of(count, pipelineRequests, uploadRequests);
-        var completions = await ReadCompletionsAsync(observer, options);
+        var completions = await ReadCompletionsAsync(observer);
         var latencies = completions.Where(c => c.SopUid is not null && uploaded.ContainsKey(c.SopUid)).Select(c => (c.At - uploaded[c.SopUid!]).TotalSeconds).Order().ToArray();
         double P(double q) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(q * latencies.Length) - 1)];
         var throughput = completions.Count / total;
@@ -150,19 +150,13 @@ internal static class PipelineLoadBench
     /// <summary>One instance done: its de-identified SOP UID (null for a quarantined upload) and when it finished.</summary>
     private sealed record Completion(string? SopUid, DateTimeOffset At, bool Quarantined);
 
-    /// <summary>When each instance finished, from the per-upload records the ingest stage writes last (today the upload
-    /// receipts under audit/_uploads/). The one place that knows that layout.</summary>
-    private static async Task<List<Completion>> ReadCompletionsAsync(TenantStorage storage, TenantStorageOptions options)
+    /// <summary>When each instance finished, from the per-upload records the ingest stage writes last (read through
+    /// <see cref="StorageInventory"/>, the one place that knows their layout).</summary>
+    private static async Task<List<Completion>> ReadCompletionsAsync(TenantStorage storage)
     {
-        var audit = storage.Container(options.Audit);
-        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        var done = new List<Completion>();
-        await foreach (var blob in audit.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "_uploads/", default))
-        {
-            var r = JsonSerializer.Deserialize<UploadReceipt>((await audit.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString(), json)!;
-            done.Add(new Completion(r.SopUid, r.At, r.Status == "quarantined"));
-        }
-
-        return done;
+        var inventory = await StorageInventory.ReadAsync(storage);
+        return [.. inventory.Records
+            .Where(r => r.Status != ServerlessMed.Workflow.Outcomes.InstanceOutcome.Expanded)
+            .Select(r => new Completion(r.SopUid, r.At, r.Status == ServerlessMed.Workflow.Outcomes.InstanceOutcome.Quarantined))];
     }
 }

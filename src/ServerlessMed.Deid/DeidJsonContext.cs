@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ServerlessMed.Deid.Batch;
 
 namespace ServerlessMed.Deid;
 
@@ -9,6 +8,4 @@ namespace ServerlessMed.Deid;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(DeidAuditRecord))]
 [JsonSerializable(typeof(DeidPolicy))]
-[JsonSerializable(typeof(QuarantineRecord))]
-[JsonSerializable(typeof(DeidBatchSummary))]
 public sealed partial class DeidJsonContext : JsonSerializerContext;

@@ -9,6 +9,7 @@ using ServerlessMed.Export.Dataset;
 using ServerlessMed.Export.Parquet;
 using ServerlessMed.Pipeline.Stages;
 using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Workflow.Records;
 
 namespace ServerlessMed.Export;
 
@@ -93,8 +94,11 @@ public sealed class TrainingSetExporter(TenantStorage storage, TenantKey key)
                 var header = await DeidHeaders.ReadAsync(storage, e.StudyUid, e.SeriesUid, e.SopUid, ct).ConfigureAwait(false);
                 var generated = await generatedCache.GetOrAdd(e.StudyUid, s => GeneratedOfStudyAsync(s, ct)).ConfigureAwait(false);
                 perInstance[i] = [.. Enumerable.Range(0, embedding.Frames).Select(f => Row(e, embedding, f, header, generated))];
-                stored[i] = await ReadJsonAsync<IdentifierFingerprintRecord>(storage.Options.Audit, StorageLayout.IdentifierFingerprints(e.StudyUid, e.SopUid), ct).ConfigureAwait(false);
-                if (await ReadJsonAsync<DeidAuditRecord>(storage.Options.Audit, StorageLayout.Audit(e.StudyUid, e.SopUid), ct).ConfigureAwait(false) is { } audit)
+                // Every upload that became this instance has its record: the gate takes all their fingerprints.
+                var records = await RecordsOfAsync(e.StudyUid, e.SopUid, ct).ConfigureAwait(false);
+                var withFingerprints = records.Where(r => r.Fingerprints is not null).ToList();
+                stored[i] = withFingerprints.Count == 0 ? null : new IdentifierFingerprintRecord(withFingerprints[0].FingerprintVersion ?? IdentifierFingerprints.FormatVersion, [.. withFingerprints.SelectMany(r => r.Fingerprints!).Distinct(StringComparer.Ordinal)]);
+                if (records.Select(r => r.Audit).FirstOrDefault(a => a is not null) is { } audit)
                 {
                     audits.Add(audit);
                 }
@@ -176,7 +180,7 @@ public sealed class TrainingSetExporter(TenantStorage storage, TenantKey key)
             header.GetValueOrDefault<ushort>(DicomTag.Columns, 0),
             embedding.Frame(frame).ToArray(),
             e.Model,
-            embedding.Metadata.ModelSha256,
+            embedding.Description.ModelSha256,
             embedding.Sha256,
             EmbeddingReader.DeidInstance(e),
             generated);
@@ -218,6 +222,19 @@ public sealed class TrainingSetExporter(TenantStorage storage, TenantKey key)
         return sets;
     }
 
+    /// <summary>The records of one instance (<see cref="StorageLayout.InstanceRecords"/>): one listing, one read each.</summary>
+    private async Task<List<InstanceRecord>> RecordsOfAsync(string study, string sop, CancellationToken ct)
+    {
+        var container = storage.Container(storage.Options.Audit);
+        var records = new List<InstanceRecord>();
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = StorageLayout.InstanceRecords(study, sop) }, ct).ConfigureAwait(false))
+        {
+            var content = (await container.GetBlobClient(blob.Name).DownloadContentAsync(ct).ConfigureAwait(false)).Value.Content;
+            records.Add(JsonSerializer.Deserialize(content.ToMemory().Span, WorkflowJsonContext.Default.InstanceRecord)!);
+        }
+
+        return records;
+    }
     private async Task<T?> ReadJsonAsync<T>(string container, string name, CancellationToken ct)
         where T : class
     {

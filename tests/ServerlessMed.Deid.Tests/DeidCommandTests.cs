@@ -1,9 +1,9 @@
 using System.IO.Compression;
 using System.Text.Json;
-using ServerlessMed.Deid.Batch;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Testing;
+using ServerlessMed.Workflow.Local;
 
 namespace ServerlessMed.Deid.Tests;
 

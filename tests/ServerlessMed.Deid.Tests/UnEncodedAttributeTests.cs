@@ -1,8 +1,8 @@
 using System.Text;
-using ServerlessMed.Deid.Batch;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Testing;
+using ServerlessMed.Workflow.Local;
 
 namespace ServerlessMed.Deid.Tests;
 

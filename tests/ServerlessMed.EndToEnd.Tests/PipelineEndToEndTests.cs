@@ -3,6 +3,7 @@ using ServerlessMed.Dicom;
 using ServerlessMed.Pipeline;
 using ServerlessMed.Pipeline.Storage;
 using ServerlessMed.Testing;
+using ServerlessMed.Workflow.Outcomes;
 
 namespace ServerlessMed.EndToEnd.Tests;
 
@@ -60,18 +61,18 @@ public sealed class PipelineEndToEndTests(AzuriteFixture azurite) : IClassFixtur
         // Every upload has a receipt; MR_small in three syntaxes is one instance, de-identified once.
         Assert.Equal(uploaded, inv.ProcessedUploads + inv.QuarantinedUploads);
         Assert.Equal(Images.Length, inv.ProcessedUploads);
-        Assert.Equal(2, inv.Receipts.Count(r => r.Duplicate));
+        Assert.Equal(2, inv.Records.Count(r => r.Status == InstanceOutcome.Duplicate));
         Assert.Equal(Images.Length - 2, inv.DeidInstances.Count);
         Assert.Equal(2, inv.Quarantined.Count);
-        Assert.Contains(inv.Quarantined, q => q.Code == "truncated");
-        Assert.Contains(inv.Quarantined, q => q.Code == "not-dicom-or-malformed");
+        Assert.Contains(inv.Quarantined, q => q.Code == QuarantineCode.Truncated);
+        Assert.Contains(inv.Quarantined, q => q.Code == QuarantineCode.NotDicomOrMalformed);
         Assert.Empty(inv.Uploads);
         Assert.All(inv.DeidSopUids, sop => Assert.True(inv.HasEmbedding(sop), $"{sop} has no embedding"));
         Assert.Equal(inv.DeidInstances.Count, inv.GeneratedRequests.Count);
         Assert.Equal(inv.DeidInstances.Count, inv.GeneratedImages);
 
         var names = inv.DeidInstances.Concat(inv.Embeddings).Concat(inv.AuditRecords).Concat(inv.GeneratedFiles)
-            .Concat(inv.Quarantined.Select(q => q.Id)).ToList();
+            .Concat(inv.Quarantined.Select(q => q.Input)).ToList();
         foreach (var value in phi.Where(v => v.Length >= 3).Distinct())
         {
             Assert.DoesNotContain(names, n => n.Contains(value, StringComparison.OrdinalIgnoreCase));

@@ -42,7 +42,7 @@ public sealed class ReliabilityTests(AzuriteFixture azurite) : IClassFixture<Azu
     {
         var inv = await StorageInventory.ReadAsync(storage, Ct);
         Assert.Equal(uploaded, inv.ProcessedUploads + inv.QuarantinedUploads);
-        Assert.Equal(uploaded, inv.Receipts.Count);
+        Assert.Equal(uploaded, inv.Records.Count);
         Assert.Equal(expectedDeid, inv.DeidInstances.Count);
         Assert.Equal(inv.DeidInstances.Count, inv.DeidInstances.Distinct().Count());
         Assert.All(inv.DeidSopUids, sop => Assert.True(inv.HasEmbedding(sop), $"{sop} has no embedding"));

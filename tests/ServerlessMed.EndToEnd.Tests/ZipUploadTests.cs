@@ -3,6 +3,7 @@ using ServerlessMed.Deid;
 using ServerlessMed.Pipeline;
 using ServerlessMed.Pipeline.Storage;
 using ServerlessMed.Testing;
+using ServerlessMed.Workflow.Outcomes;
 
 namespace ServerlessMed.EndToEnd.Tests;
 
@@ -58,10 +59,10 @@ public sealed class ZipUploadTests(AzuriteFixture azurite) : IClassFixture<Azuri
         // bomb quarantined; the zip itself gets an "expanded" receipt.
         Assert.Equal(4, inv.ProcessedUploads);
         Assert.Equal(2, inv.QuarantinedUploads);
-        Assert.Equal(1, inv.Receipts.Count(r => r.Status == "expanded"));
+        Assert.Equal(1, inv.Records.Count(r => r.Status == InstanceOutcome.Expanded));
         Assert.Equal(3, inv.DeidInstances.Count);
-        Assert.Contains(inv.Quarantined, q => q.Code == "zip-bomb" && q.Stage == "expand");
-        Assert.Contains(inv.Quarantined, q => q.Code == "not-dicom-or-malformed");
+        Assert.Contains(inv.Quarantined, q => q.Code == QuarantineCode.ZipBomb && q.Stage == QuarantineStage.Expand);
+        Assert.Contains(inv.Quarantined, q => q.Code == QuarantineCode.NotDicomOrMalformed);
         Assert.Empty(inv.Uploads);
         Assert.DoesNotContain("Doe^Jane", logger.AllText, StringComparison.Ordinal);
         Assert.DoesNotContain("Roe^Richard", logger.AllText, StringComparison.Ordinal);

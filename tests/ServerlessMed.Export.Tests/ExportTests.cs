@@ -220,7 +220,7 @@ public sealed class ExportTests(AzuriteFixture azurite) : IClassFixture<AzuriteF
         Assert.Equal(["series_description", "study_description"], result.Withheld.Select(w => w.Column).Order(StringComparer.Ordinal));
         // Every row of the edited instance (one per frame) holds the planted values, and no other row does.
         var victimParts = victim[..^".dcm".Length].Split('/');
-        var victimFrames = (await new EmbeddingReader(storage).ReadAsync(new EmbeddingRef("tiny-gray-v1", victimParts[0], victimParts[1], victimParts[2], StorageLayout.Embedding("tiny-gray-v1", victimParts[0], victimParts[1], victimParts[2], "npy")), Ct)).Frames;
+        var victimFrames = (await new EmbeddingReader(storage).ReadAsync(new EmbeddingRef("tiny-gray-v1", victimParts[0], victimParts[1], victimParts[2], StorageLayout.Embedding("tiny-gray-v1", victimParts[0], victimParts[1], victimParts[2] + "_embedding.npy")), Ct)).Frames;
         Assert.All(result.Withheld, w => Assert.Equal((victimParts[2], victimFrames), (w.FirstSopUid, w.Values)));
         using var duck = Duck();
         var columns = Query(duck, $"DESCRIBE SELECT * FROM read_parquet('{Path.Combine(outDir, "data", "*", "*.parquet")}')").Select(r => (string)r[0]!).ToList();
@@ -248,11 +248,22 @@ public sealed class ExportTests(AzuriteFixture azurite) : IClassFixture<AzuriteF
         Assert.Contains("tiny-gray-v1", missingModel.Message, StringComparison.Ordinal);
 
         var audit = storage.Container(storage.Options.Audit);
-        await foreach (var b in audit.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "_fingerprints/" }, Ct))
+        // The records of one embedded instance (its fingerprints are in them) go missing.
+        EmbeddingRef? first = null;
+        await foreach (var e in new EmbeddingReader(storage).ListAsync("tiny-gray-v1", cancellationToken: Ct))
         {
-            await audit.GetBlobClient(b.Name).DeleteAsync(cancellationToken: Ct);
+            first = e;
             break;
         }
+
+        var deleted = 0;
+        await foreach (var b in audit.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = StorageLayout.InstanceRecords(first!.StudyUid, first.SopUid) }, Ct))
+        {
+            await audit.GetBlobClient(b.Name).DeleteAsync(cancellationToken: Ct);
+            deleted++;
+        }
+
+        Assert.True(deleted > 0);
 
         var refused = await Assert.ThrowsAsync<ExportRefusedException>(() => new TrainingSetExporter(storage, key).ExportAsync(new TrainingSetExportOptions { OutputFolder = Path.Combine(_temp, "b") }, Ct));
         Assert.Contains("fingerprints", refused.Message, StringComparison.Ordinal);

@@ -21,13 +21,18 @@ public sealed class EmbedCommandTests
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("\"embedded\":1", r.StdOut, StringComparison.Ordinal);
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "model.json"))).RootElement;
-        var input = Directory.GetFiles(outDir, "*.f0.input.npy").Single();
-        var sidecar = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(outDir, "*.f0.json").Single())).RootElement;
-        Assert.Equal(64, sidecar.GetProperty("modelHash").GetString()!.Length);
+        var input = Directory.GetFiles(outDir, "*.input.npy").Single();
+        var sidecar = JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(outDir, "*.json").Single())).RootElement;
+        var described = sidecar.GetProperty("embeddings").EnumerateArray().ToList();
+        Assert.Equal(manifest.GetProperty("outputs").GetArrayLength(), described.Count);
+        Assert.All(described, d => Assert.Equal(64, d.GetProperty("modelSha256").GetString()!.Length));
         foreach (var output in manifest.GetProperty("outputs").EnumerateArray())
         {
             var name = output.GetProperty("name").GetString()!;
-            var npy = Directory.GetFiles(outDir, $"*.f0.{name}.npy").Single();
+            var npy = Directory.GetFiles(outDir, $"*_{name}.npy").Single();
+            var d = described.Single(x => x.GetProperty("output").GetString() == name);
+            Assert.Equal(Path.GetFileName(npy), d.GetProperty("file").GetString());
+            Assert.Equal([1, .. output.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32())], d.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()));
             var c = ExternalTool.Run("/usr/bin/python3", [Path.Combine(Corpus.RepoRoot, "tests", "tools", "onnx_reference.py"), Path.Combine(folder, "model.onnx"), "image", input, name, npy]);
             Assert.True(c.ExitCode == 0, $"{model}/{name}: {c.StdOut}{c.StdErr}");
         }
@@ -43,7 +48,8 @@ public sealed class EmbedCommandTests
         Assert.Equal(0, Smed.Run(["embed", src, a, "--model", folder, "--batch", "1", "--provider", "Cpu"]).ExitCode);
         Assert.Equal(0, Smed.Run(["embed", src, b, "--model", folder, "--batch", "8", "--provider", "Cpu"]).ExitCode);
         var files = Directory.GetFiles(a, "*.npy").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(20, files.Count); // 10 frames × 2 outputs
+        Assert.Equal(2, files.Count); // 2 outputs, 10 frames each
+        Assert.All(files, f => Assert.Equal(10, Imaging.NpyReader.Float32(File.ReadAllBytes(Path.Combine(a, f!)), f!).Shape[0]));
         foreach (var f in files)
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(a, f!)), File.ReadAllBytes(Path.Combine(b, f!)));

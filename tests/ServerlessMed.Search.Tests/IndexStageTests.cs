@@ -6,6 +6,7 @@ using ServerlessMed.Search;
 using ServerlessMed.Search.Index;
 using ServerlessMed.Search.Stage;
 using ServerlessMed.Testing;
+using ServerlessMed.Workflow.Records;
 
 namespace ServerlessMed.Search.Tests;
 
@@ -123,7 +124,7 @@ public sealed class IndexStageTests(AzuriteFixture azurite) : IClassFixture<Azur
         Assert.Equal(7, resumed.EmbeddingsRead); // only what the stopped run had not made durable
         Assert.Equal(12, resumed.Instances);
         Assert.Equal(6, resumed.Studies);
-        var names = data.Written.Select(w => StorageLayout.Embedding(data.Model, w.Study, w.Series, w.Sop, "npy")).Order(StringComparer.Ordinal).ToList();
+        var names = data.Written.Select(w => StorageLayout.Embedding(data.Model, w.Study, w.Series, EmbeddingFiles.Npy(w.Sop, "embedding"))).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(names[^1], resumed.LastEmbedding);
     }
 

@@ -2,11 +2,14 @@ using System.Text.Json;
 using ServerlessMed.Dicom;
 using ServerlessMed.Imaging;
 using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Workflow;
+using ServerlessMed.Workflow.Outcomes;
+using ServerlessMed.Workflow.Records;
 
 namespace ServerlessMed.Testing;
 
 /// <summary>Writes what ingest writes for an instance, without running ingest: a de-identified DICOM header in the
-/// deid container and an embedding (.npy + .json) in the layout of <see cref="StorageLayout.Embedding"/>. Vectors
+/// deid container and an embedding (.npy with its description) in the layout of <see cref="StorageLayout.Embedding"/> and the instance record. Vectors
 /// come from clustered random data (one cluster per study), so nearest neighbours are known in advance.</summary>
 public sealed class SyntheticEmbeddings(TenantStorage storage, string model = "synthetic-v1", int dimensions = 16, int seed = 7)
 {
@@ -55,11 +58,14 @@ public sealed class SyntheticEmbeddings(TenantStorage storage, string model = "s
         new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(dcm);
         await storage.WriteOnceAsync(storage.Options.Deid, StorageLayout.DeidInstance(study, series, sop), BinaryData.FromBytes(dcm.ToArray()), "application/dicom", ct);
 
-        var meta = JsonSerializer.Serialize(new { model = model[..model.LastIndexOf("-v", StringComparison.Ordinal)], version = model[(model.LastIndexOf("-v", StringComparison.Ordinal) + 2)..], output = "embedding", shape = new[] { frames, dimensions }, dtype = "float32", modelSha256 = new string('a', 64), frames, studyInstanceUid = study, seriesInstanceUid = series, sopInstanceUid = sop, provider = "CPU" });
-        await storage.WriteOnceAsync(storage.Options.Embeddings, StorageLayout.Embedding(model, study, series, sop, "npy"), BinaryData.FromBytes(NpyWriter.Float32(values, [frames, dimensions])), "application/octet-stream", ct);
-        await storage.WriteOnceAsync(storage.Options.Embeddings, StorageLayout.Embedding(model, study, series, sop, "json"), BinaryData.FromString(meta), "application/json", ct);
-        // Synthetic instances had no original identifiers: an empty fingerprint record, as ingest writes one for every instance.
-        await storage.WriteOnceAsync(storage.Options.Audit, StorageLayout.IdentifierFingerprints(study, sop), BinaryData.FromString("{\"version\":1,\"fingerprints\":[]}"), "application/json", ct);
+        var id = model[..model.LastIndexOf("-v", StringComparison.Ordinal)];
+        var version = model[(model.LastIndexOf("-v", StringComparison.Ordinal) + 2)..];
+        var description = new EmbeddingDescription(id, version, new string('a', 64), "CPU", "embedding", 0, frames, [frames, dimensions], "float32", new EmbeddingPreprocessing("dataset-window", "bilinear", [0.5f], [0.25f], "NCHW", [dimensions, dimensions, 1]), EmbeddingFiles.Npy(sop, "embedding"));
+        await BlobSink.WriteEmbeddingAsync(storage, new InstanceUids(study, series, sop), description, NpyWriter.Float32(values, [frames, dimensions]), ct);
+        // Synthetic instances had no original identifiers: a record with an empty fingerprint list, as ingest writes
+        // one for every instance.
+        var record = new InstanceRecord { Input = "synthetic", Status = InstanceOutcome.Written, StudyUid = study, SeriesUid = series, SopUid = sop, FingerprintVersion = 1, Fingerprints = [], Embeddings = [description] };
+        await storage.WriteOnceAsync(storage.Options.Audit, StorageLayout.InstanceRecord(study, sop, record.Input), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record, WorkflowJsonContext.Default.InstanceRecord)), "application/json", ct);
         Written.Add((study, series, sop, perFrame));
         return (study, series, sop);
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """onnx_reference.py MODEL.onnx INPUT_NAME INPUT.npy OUTPUT_NAME OURS.npy: evaluates the ONNX graph on the same
-preprocessed tensor without ONNX Runtime and exits 0 when OURS matches within 1e-5. Uses onnx's reference evaluator
+preprocessed tensors (INPUT.npy: frames x the input's shape, as smed embed --save-input writes them) without ONNX
+Runtime and exits 0 when OURS (frames x the output's shape) matches within 1e-5. Uses onnx's reference evaluator
 when the installed onnx has it (1.13+); Debian's python3-onnx does not, so a small numpy interpreter of the
 operators our test encoders use (Transpose, AveragePool, Conv 1x1/strided, Tanh, Relu, ReduceMean, Unsqueeze, Add,
 Identity, Flatten, Gemm) stands in, reading the graph with onnx itself."""
@@ -12,7 +13,7 @@ from onnx import numpy_helper
 
 model_path, input_name, input_path, output_name, ours_path = sys.argv[1:6]
 model = onnx.load(model_path)
-x = np.load(input_path)[np.newaxis, ...].astype(np.float32)
+x = np.load(input_path).astype(np.float32)
 
 
 def attrs(node):
@@ -73,9 +74,9 @@ def run(graph, feeds):
 
 try:
     from onnx.reference import ReferenceEvaluator  # onnx >= 1.13
-    ref = ReferenceEvaluator(model).run([output_name], {input_name: x})[0][0]
+    ref = ReferenceEvaluator(model).run([output_name], {input_name: x})[0]
 except ImportError:
-    ref = run(model.graph, {input_name: x})[output_name][0]
+    ref = run(model.graph, {input_name: x})[output_name]
 ours = np.load(ours_path)
 if ref.shape != ours.shape:
     print(f"shape {ours.shape} != reference {ref.shape}")

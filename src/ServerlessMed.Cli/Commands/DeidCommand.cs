@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using ServerlessMed.Deid;
-using ServerlessMed.Deid.Batch;
+using ServerlessMed.Workflow.Local;
+using ServerlessMed.Workflow.Records;
 
 namespace ServerlessMed.Cli.Commands;
 
@@ -77,7 +78,7 @@ internal static class DeidCommand
                 Console.Error.WriteLine($"smed deid: input {label}: {message}");
             }
 
-            Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions(DeidJsonContext.Default.Options) { WriteIndented = false, TypeInfoResolver = DeidJsonContext.Default }));
+            Console.WriteLine(JsonSerializer.Serialize(summary, WorkflowJsonContext.Compact.DeidBatchSummary));
             return summary.Written + summary.Quarantined == summary.Inputs ? 0 : 1;
         });
         return cmd;

@@ -5,6 +5,7 @@ using System.Text;
 using ServerlessMed.Azurite;
 using ServerlessMed.Pipeline;
 using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Workflow.Outcomes;
 using Spectre.Console;
 
 namespace ServerlessMed.Cli.Commands;

@@ -139,7 +139,7 @@ internal sealed record DemoSummary(
             processing,
             total,
             inventory.Uploads.Count,
-            inventory.Embeddings.Count,
+            inventory.EmbeddedInstances,
             inventory.GenerationFailures.Count);
     }
 

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
-using ServerlessMed.Dicom;
-using ServerlessMed.Imaging;
-using ServerlessMed.Inference.Diffusion;
+using ServerlessMed.Files;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Inference.Onnx;
+using ServerlessMed.Workflow;
+using ServerlessMed.Workflow.Encoding;
+using ServerlessMed.Workflow.Local;
+using ServerlessMed.Workflow.Outcomes;
 
 namespace ServerlessMed.Cli.Commands;
 
@@ -14,10 +16,10 @@ internal static class EmbedCommand
     public static Command Create()
     {
         var input = new Argument<string>("in") { Description = "DICOM file or folder (recursive)" };
-        var output = new Argument<DirectoryInfo>("out") { Description = "output folder: {sop}.f{frame}.{output}.npy + {sop}.f{frame}.json" };
+        var output = new Argument<DirectoryInfo>("out") { Description = "output folder: {sop}_{output}.npy (frames × the output's shape) per model output + {sop}.json (model id and SHA-256, shapes, preprocessing)" };
         var model = new Option<DirectoryInfo>("--model") { Description = "encoder folder (model.json + ONNX)", Required = true };
         var batch = new Option<int>("--batch") { Description = "frames per inference batch", DefaultValueFactory = _ => 8 };
-        var saveInput = new Option<bool>("--save-input") { Description = "also write each frame's preprocessed input tensor ({sop}.f{frame}.input.npy)" };
+        var saveInput = new Option<bool>("--save-input") { Description = "also write the preprocessed input tensors ({sop}.input.npy, frames × the input's shape)" };
         var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "Auto (CUDA, else CPU), Cuda, Cpu", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         var cmd = new Command("embed", "Encode DICOM frames into embeddings with an ONNX image encoder described by model.json") { input, output, model, batch, saveInput, provider };
         cmd.SetAction(parse =>
@@ -41,24 +43,43 @@ internal static class EmbedCommand
             }
 
             using var encoder = loaded;
-            var embedder = new InstanceEmbedder(encoder, ModelHash.Of(folder), Math.Max(1, parse.GetValue(batch)));
-            int written = 0, failed = 0, frames = 0;
-            for (var i = 0; i < files.Count; i++)
+            var outDir = parse.GetValue(output)!.FullName;
+            var batcher = new EncoderBatcher(encoder, new EncoderBatchingOptions { MaxBatchSize = Math.Clamp(parse.GetValue(batch), 1, 1024), Window = TimeSpan.Zero });
+            var workflow = new InstanceWorkflow(null, new InstanceEncoding(batcher) { KeepInputs = parse.GetValue(saveInput), Chunk = Math.Clamp(parse.GetValue(batch), 1, 1024) });
+            int embedded = 0, noPixels = 0, failed = 0, frames = 0;
+            try
             {
-                try
+                // The same workflow as smed deid and ingest, without de-identification: the files are encoded as they are.
+                using var local = new LocalFolder(outDir, quarantineDir: null, workers: 1, auditLog: false);
+                using var writer = new AtomicFileWriter();
+                var sink = new LocalFolderSink(local, writer);
+                for (var i = 0; i < files.Count; i++)
                 {
-                    frames += embedder.Embed(DicomFile.Open(files[i], new Dicom.IO.DicomReaderOptions { SourceName = $"input #{i + 1}" }), parse.GetValue(output)!.FullName, parse.GetValue(saveInput));
-                    written++;
-                }
-                catch (Exception e) when (e is DicomException or PixelDataException or IOException)
-                {
-                    // Inputs are named by position: file names may hold PHI.
-                    Console.Error.WriteLine($"smed embed: input #{i + 1}: {(e is PixelDataException p ? p.Code + ": " : string.Empty)}{e.Message}");
-                    failed++;
+                    var r = workflow.RunAsync(new WorkflowInput($"#{i + 1}", (long)i << 32, files[i]), sink).GetAwaiter().GetResult();
+                    switch (r.Outcome)
+                    {
+                        case InstanceOutcome.Quarantined:
+                            // Inputs are named by position: file names may hold PHI.
+                            Console.Error.WriteLine($"smed embed: input {r.Input}: {r.Quarantine!.Code.WireName()}: {r.Quarantine.Message}");
+                            failed++;
+                            break;
+                        case InstanceOutcome.NoPixels:
+                            Console.Error.WriteLine($"smed embed: input {r.Input}: no pixel data, nothing to embed");
+                            noPixels++;
+                            break;
+                        default:
+                            embedded++;
+                            frames += r.Frames;
+                            break;
+                    }
                 }
             }
+            finally
+            {
+                batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $$"""{"inputs":{{files.Count}},"embedded":{{written}},"failed":{{failed}},"frames":{{frames}},"model":"{{encoder.Manifest.Id}}"}"""));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $$"""{"inputs":{{files.Count}},"embedded":{{embedded}},"noPixels":{{noPixels}},"failed":{{failed}},"frames":{{frames}},"model":"{{encoder.Manifest.Id}}"}"""));
             return failed == 0 ? 0 : 1;
         });
         return cmd;

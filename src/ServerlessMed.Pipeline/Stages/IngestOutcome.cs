@@ -20,6 +20,3 @@ public enum IngestStatus
 
 /// <summary>What ingest did with one upload; identifiers are de-identified.</summary>
 public sealed record IngestOutcome(IngestStatus Status, string? StudyUid = null, string? SopUid = null, bool Embedded = false, string? GenerationRequestId = null, string? QuarantineId = null, string? QuarantineCode = null);
-
-/// <summary>audit/_uploads/{uploadId}.json: what became of one upload, under de-identified identifiers only.</summary>
-public sealed record UploadReceipt(string UploadId, string Status, string? StudyUid, string? SopUid, bool Duplicate, string? QuarantineCode, DateTimeOffset At);

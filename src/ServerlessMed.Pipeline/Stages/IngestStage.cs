@@ -10,38 +10,46 @@ using ServerlessMed.Imaging;
 using ServerlessMed.Inference.Encoders;
 using ServerlessMed.Pipeline.Messaging;
 using ServerlessMed.Pipeline.Storage;
+using ServerlessMed.Workflow;
+using ServerlessMed.Workflow.Encoding;
+using ServerlessMed.Workflow.Outcomes;
+using ServerlessMed.Workflow.Records;
 
 namespace ServerlessMed.Pipeline.Stages;
 
-/// <summary>One upload through de-identification, encoding and the generation request. Outputs are written
-/// conditionally under de-identified names; the upload is deleted only after all of them exist. Permanent
-/// failures (bad input, policy) quarantine the upload; transient ones (storage) are thrown so the message is retried.
-/// Logs carry de-identified UIDs and quarantine ids only.</summary>
+/// <summary>The ingest driver: downloads one upload, runs it (or each entry of a zip) through the
+/// <see cref="InstanceWorkflow"/> into a <see cref="BlobSink"/>, sends the generation request after each embedded
+/// instance's record, and deletes the upload once everything exists. Per instance that is six requests: download,
+/// de-identified write, one .npy per model output, the instance record, the generation message, the upload's delete.
+/// Permanent failures (bad input, policy) are quarantined by the workflow; transient ones (storage) are thrown so the
+/// message is retried. Logs carry de-identified UIDs, upload ids and content hashes only.</summary>
 public sealed class IngestStage : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     private readonly TenantStorage _storage;
-    private readonly Deidentifier _deidentifier;
-    private readonly ImageEncoder? _encoder;
     private readonly EncoderBatcher? _batcher;
     private readonly TenantPolicy _policy;
     private readonly IJobQueue _generationQueue;
     private readonly ILogger _logger;
     private readonly StageMetrics _metrics;
-    private readonly QuarantineWriter _quarantine;
+    private readonly InstanceWorkflow _workflow;
+    private readonly BlobSink _sink;
 
     public IngestStage(TenantStorage storage, Deidentifier deidentifier, ImageEncoder? encoder, TenantPolicy policy, IJobQueue generationQueue, ILogger logger, StageMetrics? metrics = null, EncoderBatchingOptions? batching = null)
     {
         _storage = storage;
-        _deidentifier = deidentifier;
-        _encoder = encoder;
         _batcher = encoder is null ? null : new EncoderBatcher(encoder, batching);
         _policy = policy;
         _generationQueue = generationQueue;
         _logger = logger;
         _metrics = metrics ?? new StageMetrics();
-        _quarantine = new QuarantineWriter(storage);
+        _workflow = new InstanceWorkflow(deidentifier, _batcher is null ? null : new InstanceEncoding(_batcher))
+        {
+            RecordFingerprints = true,
+            ZipLimits = storage.Options.ZipLimits,
+            DeferValuesOver = new DicomReaderOptions().LargeValueThreshold,
+            Measure = _metrics.Measure,
+        };
+        _sink = new BlobSink(storage) { AfterCommit = AfterCommitAsync };
     }
 
     public StageMetrics Metrics => _metrics;
@@ -67,7 +75,6 @@ public sealed class IngestStage : IDisposable
 
         var blob = _storage.Container(container).GetBlobClient(name);
         var temp = Path.Combine(Path.GetTempPath(), "smed-ingest-" + Guid.NewGuid().ToString("N"));
-        var deidTemp = temp + ".deid";
         try
         {
             ETag etag;
@@ -85,204 +92,77 @@ public sealed class IngestStage : IDisposable
                 return new IngestOutcome(IngestStatus.AlreadyProcessed);
             }
 
-            var qid = StorageLayout.QuarantineId(name, etag.ToString());
-            var size = new FileInfo(temp).Length;
-            if (ZipExpander.IsZip(temp))
+            var uploadId = StorageLayout.UploadId(name, etag.ToString());
+            var results = await _workflow.RunInputAsync(new WorkflowInput(uploadId, 0, temp), _sink, cancellationToken).ConfigureAwait(false);
+            foreach (var r in results)
             {
-                return await HandleZipAsync(temp, qid, size, ev.Id, name, etag, cancellationToken).ConfigureAwait(false);
+                Count(r);
             }
 
-            return await ProcessInstanceAsync(temp, deidTemp, qid, size, ev.Id, name, etag, deleteUpload: true, cancellationToken).ConfigureAwait(false);
+            // Every output and record exists: only now may the upload go (a crash before this redelivers it, and
+            // the conditional writes make the second pass harmless).
+            if (!_storage.Options.KeepRaw)
+            {
+                await blob.DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            var last = results[^1];
+            return last.Outcome switch
+            {
+                InstanceOutcome.Expanded => new IngestOutcome(IngestStatus.Expanded, QuarantineId: uploadId),
+                InstanceOutcome.Quarantined => new IngestOutcome(IngestStatus.Quarantined, QuarantineId: last.Quarantine!.Folder, QuarantineCode: last.Quarantine.Code.WireName()),
+                _ => new IngestOutcome(IngestStatus.Processed, last.StudyUid, last.SopUid, last.IsEmbedded),
+            };
         }
         finally
         {
             TryDelete(temp);
-            TryDelete(deidTemp);
         }
     }
 
-    /// <summary>A zip upload: checked against the limits first (a bomb is quarantined whole, never expanded), then
-    /// each entry expanded to a scratch file while streaming and ingested as an instance with its own receipt
-    /// ("{upload}#{n}"); the zip is deleted after its last entry.</summary>
-    private async Task<IngestOutcome> HandleZipAsync(string temp, string qid, long size, string eventId, string name, ETag etag, CancellationToken cancellationToken)
+    /// <summary>The counters the demo and the load bench read.</summary>
+    private void Count(InstanceResult r)
     {
-        int count;
-        try
+        switch (r.Outcome)
         {
-            count = ZipExpander.Validate(temp, _storage.Options.ZipLimits);
-        }
-        catch (ZipRejectedException e)
-        {
-            return await QuarantineAsync(qid, temp, "expand", e.Code, e.Message, size, eventId, name, etag, deleteUpload: true, cancellationToken).ConfigureAwait(false);
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            var entryQid = StorageLayout.QuarantineId($"{name}#{i + 1}", etag.ToString());
-            var entry = $"{temp}.{i}";
-            try
-            {
-                try
-                {
-                    ZipExpander.ExtractEntry(temp, i, entry, _storage.Options.ZipLimits);
-                }
-                catch (Exception e) when (e is ZipRejectedException or InvalidDataException)
-                {
-                    await QuarantineAsync(entryQid, File.Exists(entry) ? entry : temp, "expand", e is ZipRejectedException z ? z.Code : "zip-unreadable", e.Message, size, eventId, name, etag, deleteUpload: false, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                await ProcessInstanceAsync(entry, entry + ".deid", entryQid, new FileInfo(entry).Length, eventId, name, etag, deleteUpload: false, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                TryDelete(entry);
-                TryDelete(entry + ".deid");
-            }
-        }
-
-        await WriteReceiptAsync(new UploadReceipt(qid, "expanded", null, null, false, null, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
-        if (!_storage.Options.KeepRaw)
-        {
-            await DeleteUploadAsync(name, etag, cancellationToken).ConfigureAwait(false);
-        }
-
-        _logger.LogInformation("expanded zip upload {QuarantineId}: {Count} entries", qid, count);
-        return new IngestOutcome(IngestStatus.Expanded, QuarantineId: qid);
-    }
-
-    private async Task<IngestOutcome> ProcessInstanceAsync(string temp, string deidTemp, string qid, long size, string eventId, string name, ETag etag, bool deleteUpload, CancellationToken cancellationToken)
-    {
-        DeidResult result;
-        DicomFile input;
-        try
-        {
-            using (_metrics.Measure("deid"))
-            {
-                input = DicomFile.Open(temp, new DicomReaderOptions { SourceName = "upload " + qid });
-                result = _deidentifier.Deidentify(input);
-                result.File.Save(deidTemp);
-            }
-        }
-        catch (Exception e) when (e is DicomException or DeidRejectedException)
-        {
-            return await QuarantineAsync(qid, temp, "deid", e is DeidRejectedException r ? r.Code : CodeOf(e), e.Message, size, eventId, name, etag, deleteUpload, cancellationToken).ConfigureAwait(false);
-        }
-
-        var audit = result.Audit;
-        var ds = result.File.Dataset;
-        var hasPixels = ds.Contains(DicomTag.PixelData) || ds.Contains(DicomTag.FloatPixelData) || ds.Contains(DicomTag.DoubleFloatPixelData);
-        NpyFloat32Buffer? embeddings = null;
-        if (hasPixels && _encoder is not null)
-        {
-            try
-            {
-                using (_metrics.Measure("encode"))
-                {
-                    embeddings = await EncodeAsync(result.File, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is PixelDataException or DicomException)
-            {
-                return await QuarantineAsync(qid, temp, "encode", e is PixelDataException p ? p.Code : CodeOf(e), e.Message, size, eventId, name, etag, deleteUpload, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        string? requestId = null;
-        var duplicate = false;
-        using (_metrics.Measure("write"))
-        {
-            var deidName = StorageLayout.DeidInstance(audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid);
-            duplicate = !await _storage.WriteOnceAsync(_storage.Options.Deid, deidName, deidTemp, "application/dicom", cancellationToken).ConfigureAwait(false);
-            if (embeddings is not null)
-            {
-                await WriteEmbeddingAsync(audit, embeddings, cancellationToken).ConfigureAwait(false);
-            }
-
-            await _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.Audit(audit.StudyInstanceUid, audit.SopInstanceUid), BinaryData.FromString(JsonSerializer.Serialize(audit, Json)), "application/json", cancellationToken).ConfigureAwait(false);
-            var fingerprints = new IdentifierFingerprintRecord(IdentifierFingerprints.FormatVersion, _deidentifier.Fingerprints(input));
-            await _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.IdentifierFingerprints(audit.StudyInstanceUid, audit.SopInstanceUid), BinaryData.FromString(JsonSerializer.Serialize(fingerprints, Json)), "application/json", cancellationToken).ConfigureAwait(false);
-
-            if (hasPixels && embeddings is not null && WantsGeneration(audit.Modality))
-            {
-                var message = BuildGenerationMessage(ds, audit, deidName);
-                requestId = message.RequestId;
-                await _generationQueue.SendAsync(message.ToJson(), cancellationToken).ConfigureAwait(false);
-                _metrics.Increment("generation-requests");
-            }
-        }
-
-        await WriteReceiptAsync(new UploadReceipt(qid, "processed", audit.StudyInstanceUid, audit.SopInstanceUid, duplicate, null, DateTimeOffset.UtcNow), cancellationToken).ConfigureAwait(false);
-        if (deleteUpload && !_storage.Options.KeepRaw)
-        {
-            await DeleteUploadAsync(name, etag, cancellationToken).ConfigureAwait(false);
+            case InstanceOutcome.Expanded:
+                _logger.LogInformation("expanded zip upload {UploadId}", r.Input);
+                return;
+            case InstanceOutcome.Quarantined:
+                var q = r.Quarantine!;
+                _metrics.Increment("quarantined");
+                _metrics.Quarantined(q.Stage.WireName(), q.Code.WireName());
+                _logger.LogWarning("quarantined upload {UploadId} at {Stage}: {Code} (content {Sha256})", r.Input, q.Stage.WireName(), q.Code.WireName(), q.Folder);
+                return;
         }
 
         _metrics.Increment("deidentified");
-        if (embeddings is not null)
+        if (r.Outcome == InstanceOutcome.NoPixels)
+        {
+            _metrics.Increment("no-pixels");
+        }
+
+        if (r.IsEmbedded)
         {
             _metrics.Increment("embedded");
         }
 
-        _logger.LogInformation("de-identified instance {SopUid} of study {StudyUid}{Embedded}", audit.SopInstanceUid, audit.StudyInstanceUid, embeddings is null ? string.Empty : ", embedded");
-        return new IngestOutcome(IngestStatus.Processed, audit.StudyInstanceUid, audit.SopInstanceUid, embeddings is not null, requestId);
+        _logger.LogInformation("de-identified instance {SopUid} of study {StudyUid}{Embedded}", r.SopUid, r.StudyUid, r.IsEmbedded ? ", embedded" : r.Outcome == InstanceOutcome.NoPixels ? "; no pixel data, nothing to embed" : string.Empty);
     }
 
-    private Task DeleteUploadAsync(string name, ETag etag, CancellationToken ct) =>
-        _storage.Container(_storage.Options.Uploads).GetBlobClient(name).DeleteIfExistsAsync(conditions: new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = etag }, cancellationToken: ct);
-
-    /// <summary>Every frame's first-output embedding, written straight from the encoder run into the .npy that is
-    /// uploaded (frames × values). Frames are preprocessed a batch at a time (bounded memory for large multi-frame
-    /// instances) and queued with other instances' frames into shared encoder runs.</summary>
-    private async Task<NpyFloat32Buffer> EncodeAsync(DicomFile file, CancellationToken ct)
+    /// <summary>After an instance's record: the generation request, for an embedded instance of a modality the policy
+    /// generates for (sent after the record, before the upload is deleted; a redelivery sends the same request id,
+    /// which the queue's duplicate detection and the worker's conditional writes absorb).</summary>
+    private async Task AfterCommitAsync(InstanceRecord record, DicomDataset ds, CancellationToken ct)
     {
-        var ds = file.Dataset;
-        var frames = PixelDataInfo.FromDataset(ds).NumberOfFrames;
-        var per = _encoder!.Manifest.Outputs[0].Shape.Aggregate(1, (a, b) => a * b);
-        var npy = new NpyFloat32Buffer([frames, per]);
-        const int chunk = 8;
-        for (var start = 0; start < frames; start += chunk)
+        if (record is not { Embeddings.Count: > 0, Audit: { } audit } || !WantsGeneration(audit.Modality))
         {
-            var inputs = new List<float[]>(chunk);
-            for (var f = start; f < Math.Min(frames, start + chunk); f++)
-            {
-                inputs.Add(_encoder.Preprocess(ds, file.TransferSyntax, f));
-            }
-
-            var first = start;
-            await _batcher!.EncodeAsync(inputs, (frame, output, values) =>
-            {
-                if (output == 0)
-                {
-                    values.CopyTo(npy.Values.Slice((first + frame) * per, per));
-                }
-            }, ct).ConfigureAwait(false);
+            return;
         }
 
-        return npy;
-    }
-
-    private async Task WriteEmbeddingAsync(DeidAuditRecord audit, NpyFloat32Buffer embeddings, CancellationToken ct)
-    {
-        var per = _encoder!.Manifest.Outputs[0].Shape.Aggregate(1, (a, b) => a * b);
-        var frames = embeddings.Count / per;
-        var key = _encoder.ModelKey;
-        var meta = new
-        {
-            model = _encoder.Manifest.Id,
-            version = _encoder.Manifest.Version,
-            output = _encoder.Manifest.Outputs[0].Name,
-            shape = new[] { frames, per },
-            dtype = "float32",
-            modelSha256 = _encoder.Sha256,
-            frames,
-            studyInstanceUid = audit.StudyInstanceUid,
-            seriesInstanceUid = audit.SeriesInstanceUid,
-            sopInstanceUid = audit.SopInstanceUid,
-            provider = _encoder.Provider,
-        };
-        await _storage.WriteOnceAsync(_storage.Options.Embeddings, StorageLayout.Embedding(key, audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid, "npy"), BinaryData.FromBytes(embeddings.Bytes), "application/octet-stream", ct).ConfigureAwait(false);
-        await _storage.WriteOnceAsync(_storage.Options.Embeddings, StorageLayout.Embedding(key, audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid, "json"), BinaryData.FromString(JsonSerializer.Serialize(meta, Json)), "application/json", ct).ConfigureAwait(false);
+        var message = BuildGenerationMessage(ds, audit, StorageLayout.DeidInstance(audit.StudyInstanceUid, audit.SeriesInstanceUid, audit.SopInstanceUid));
+        await _generationQueue.SendAsync(message.ToJson(), ct).ConfigureAwait(false);
+        _metrics.Increment("generation-requests");
     }
 
     private bool WantsGeneration(string modality) =>
@@ -312,34 +192,6 @@ public sealed class IngestStage : IDisposable
             Seed = int.Parse(id[1..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
         };
     }
-
-    private async Task<IngestOutcome> QuarantineAsync(string qid, string path, string stage, string code, string message, long size, string eventId, string uploadName, ETag etag, bool deleteUpload, CancellationToken ct)
-    {
-        var reason = new QuarantineReason(qid, stage, code, message, size, DateTimeOffset.UtcNow, eventId);
-        await _quarantine.WriteAsync(qid, path, reason, ct).ConfigureAwait(false);
-        await WriteReceiptAsync(new UploadReceipt(qid, "quarantined", null, null, false, code, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
-        if (deleteUpload && !_storage.Options.KeepRaw)
-        {
-            await DeleteUploadAsync(uploadName, etag, ct).ConfigureAwait(false);
-        }
-
-        _metrics.Increment("quarantined");
-        _metrics.Quarantined(stage, code);
-        _logger.LogWarning("quarantined upload {QuarantineId} at {Stage}: {Code}", qid, stage, code);
-        return new IngestOutcome(IngestStatus.Quarantined, QuarantineId: qid, QuarantineCode: code);
-    }
-
-    private Task<bool> WriteReceiptAsync(UploadReceipt receipt, CancellationToken ct) =>
-        _storage.WriteOnceAsync(_storage.Options.Audit, StorageLayout.UploadReceipt(receipt.UploadId), BinaryData.FromString(JsonSerializer.Serialize(receipt, Json)), "application/json", ct);
-
-    private static string CodeOf(Exception e) => e switch
-    {
-        DicomTruncatedException => "truncated",
-        DicomLimitExceededException => "limit-exceeded",
-        DicomFormatException => "not-dicom-or-malformed",
-        DicomValueException => "bad-value",
-        _ => "dicom-error",
-    };
 
     private static void TryDelete(string path)
     {

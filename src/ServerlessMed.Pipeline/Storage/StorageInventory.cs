@@ -1,22 +1,30 @@
 using System.Text.Json;
-using ServerlessMed.Pipeline.Stages;
+using ServerlessMed.Workflow.Outcomes;
+using ServerlessMed.Workflow.Records;
 
 namespace ServerlessMed.Pipeline.Storage;
 
 /// <summary>What is in a tenant's storage after a run: the numbers the demo prints and the tests assert.</summary>
+/// <param name="AuditRecords">Names of the instance records (<see cref="StorageLayout.InstanceRecord"/>).</param>
+/// <param name="Quarantined">The quarantine record of every quarantined upload (from its upload record, so two uploads of
+/// the same bad bytes count twice, as they were uploaded).</param>
+/// <param name="Records">Every upload's record: one per upload or zip entry, whatever became of it.</param>
 public sealed record StorageInventory(
     IReadOnlyList<string> Uploads,
     IReadOnlyList<string> DeidInstances,
     IReadOnlyList<string> Embeddings,
     IReadOnlyList<string> AuditRecords,
-    IReadOnlyList<QuarantineReason> Quarantined,
+    IReadOnlyList<QuarantineRecord> Quarantined,
     IReadOnlyList<string> GeneratedFiles,
-    IReadOnlyList<UploadReceipt> Receipts)
+    IReadOnlyList<InstanceRecord> Records)
 {
-    /// <summary>Uploads processed (de-identified), counting a re-upload of an instance already there.</summary>
-    public int ProcessedUploads => Receipts.Count(r => r.Status == "processed");
+    /// <summary>Uploads de-identified (written, duplicate of an instance already there, or without pixel data).</summary>
+    public int ProcessedUploads => Records.Count(r => r.Status is InstanceOutcome.Written or InstanceOutcome.Duplicate or InstanceOutcome.NoPixels);
 
-    public int QuarantinedUploads => Receipts.Count(r => r.Status == "quarantined");
+    public int QuarantinedUploads => Records.Count(r => r.Status == InstanceOutcome.Quarantined);
+
+    /// <summary>De-identified uploads without pixel data: nothing to embed.</summary>
+    public int NoPixelUploads => Records.Count(r => r.Status == InstanceOutcome.NoPixels);
 
     public static async Task<StorageInventory> ReadAsync(TenantStorage storage, CancellationToken cancellationToken = default)
     {
@@ -32,34 +40,41 @@ public sealed record StorageInventory(
         }
 
         var o = storage.Options;
-        var quarantine = new List<QuarantineReason>();
-        foreach (var name in (await List(o.Quarantine).ConfigureAwait(false)).Where(n => n.EndsWith("/reason.json", StringComparison.Ordinal)))
+        var records = new List<InstanceRecord>();
+        var instanceRecords = new List<string>();
+        foreach (var name in await List(o.Audit).ConfigureAwait(false))
         {
-            var content = await storage.Container(o.Quarantine).GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            quarantine.Add(JsonSerializer.Deserialize<QuarantineReason>(content.Value.Content.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
-        }
+            var isInstance = !name.StartsWith('_');
+            if (!name.EndsWith(".json", StringComparison.Ordinal) || (!isInstance && !name.StartsWith("_uploads/", StringComparison.Ordinal)))
+            {
+                continue; // the local event source's checkpoint and other system files
+            }
 
-        var receipts = new List<UploadReceipt>();
-        await foreach (var b in storage.Container(o.Audit).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = "_uploads/" }, cancellationToken).ConfigureAwait(false))
-        {
-            var content = await storage.Container(o.Audit).GetBlobClient(b.Name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            receipts.Add(JsonSerializer.Deserialize<UploadReceipt>(content.Value.Content.ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
+            var content = await storage.Container(o.Audit).GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            records.Add(JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, WorkflowJsonContext.Default.InstanceRecord)!);
+            if (isInstance)
+            {
+                instanceRecords.Add(name);
+            }
         }
 
         return new StorageInventory(
             await List(o.Uploads).ConfigureAwait(false),
             await List(o.Deid).ConfigureAwait(false),
-            [.. (await List(o.Embeddings).ConfigureAwait(false)).Where(n => n.EndsWith(".npy", StringComparison.Ordinal))],
-            [.. (await List(o.Audit).ConfigureAwait(false)).Where(n => !n.StartsWith('_'))],
-            quarantine,
+            [.. (await List(o.Embeddings).ConfigureAwait(false)).Where(n => !n.StartsWith('_') && n.EndsWith(".npy", StringComparison.Ordinal))],
+            instanceRecords,
+            [.. records.Where(r => r.Quarantine is not null).Select(r => r.Quarantine!)],
             await List(o.Generated).ConfigureAwait(false),
-            receipts);
+            records);
     }
 
     /// <summary>SOP UID (file name without extension) of each de-identified instance.</summary>
     public IEnumerable<string> DeidSopUids => DeidInstances.Select(n => Path.GetFileNameWithoutExtension(n));
 
-    public bool HasEmbedding(string sopUid) => Embeddings.Any(e => e.EndsWith("/" + sopUid + ".npy", StringComparison.Ordinal));
+    /// <summary>Instances with at least one model output's embeddings.</summary>
+    public int EmbeddedInstances => Embeddings.Select(e => e[..e.LastIndexOf('_')]).Distinct(StringComparer.Ordinal).Count();
+
+    public bool HasEmbedding(string sopUid) => Embeddings.Any(e => e.Contains("/" + sopUid + "_", StringComparison.Ordinal));
 
     /// <summary>Complete generated requests ("{study}/{request}"): request.json is written after every image.</summary>
     public IReadOnlyList<string> GeneratedRequests =>

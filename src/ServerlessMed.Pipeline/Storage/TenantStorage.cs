@@ -81,19 +81,21 @@ public sealed class TenantStorage
         }
     }
 
-    /// <summary>Writes a blob only if it does not exist (If-None-Match: *). True when written, false when it was
-    /// already there: a duplicate delivery of the same work is harmless.</summary>
-    public Task<bool> WriteOnceAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default) =>
-        WriteOnceAsync(container, name, content.ToStream(), contentType, cancellationToken);
+    /// <summary>Writes a blob only if it does not exist (If-None-Match: *), with its metadata in the same request.
+    /// True when written, false when it was already there: a duplicate delivery of the same work is harmless. One
+    /// request either way for content under the SDK's single-upload size (256 MiB): a seekable stream of known length
+    /// is one Put Blob, and a 409 is answered from that request's response (no follow-up read).</summary>
+    public Task<bool> WriteOnceAsync(string container, string name, BinaryData content, string contentType, CancellationToken cancellationToken = default, IDictionary<string, string>? metadata = null) =>
+        WriteOnceAsync(container, name, content.ToStream(), contentType, metadata, cancellationToken);
 
     /// <summary>The same, streaming a local file.</summary>
     public async Task<bool> WriteOnceAsync(string container, string name, string path, string contentType, CancellationToken cancellationToken = default)
     {
         await using var stream = File.OpenRead(path);
-        return await WriteOnceAsync(container, name, stream, contentType, cancellationToken).ConfigureAwait(false);
+        return await WriteOnceAsync(container, name, stream, contentType, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<bool> WriteOnceAsync(string container, string name, Stream content, string contentType, CancellationToken cancellationToken)
+    private async Task<bool> WriteOnceAsync(string container, string name, Stream content, string contentType, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         try
         {
@@ -101,6 +103,7 @@ public sealed class TenantStorage
             {
                 Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                 HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+                Metadata = metadata,
             }, cancellationToken).ConfigureAwait(false);
             return true;
         }
