@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using Azure.Core;
-using Azure.Core.Pipeline;
 using ServerlessMed.Deid;
 using ServerlessMed.Pipeline.Hosting;
 using ServerlessMed.Pipeline.Messaging;
@@ -11,27 +8,12 @@ using ServerlessMed.Testing;
 namespace ServerlessMed.EndToEnd.Tests;
 
 /// <summary>Storage requests per instance through ingest, counted on the wire (an Azure.Core policy added through the
-/// clients' options, once per try, so SDK retries would show), on a real Azurite: the ingest stage makes six per
+/// clients' options: RequestCounter, the load bench's counter), on a real Azurite: the ingest stage makes six per
 /// embedded instance (download, de-identified write, the .npy, the instance record, the generation message, the
 /// upload's delete) and the queue pump one more (the message's delete) plus its receives.</summary>
 public sealed class RequestCountTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>Counts requests by "METHOD container-or-queue".</summary>
-    private sealed class CountingPolicy : HttpPipelineSynchronousPolicy
-    {
-        public ConcurrentDictionary<string, int> Counts { get; } = new(StringComparer.Ordinal);
-
-        public override void OnSendingRequest(HttpMessage message)
-        {
-            // Azurite's path style: /{account}/{container or queue}/...
-            var segments = message.Request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            Counts.AddOrUpdate($"{message.Request.Method} {(segments.Length > 1 ? segments[1] : "-")}", 1, (_, n) => n + 1);
-        }
-
-        public int Total(Func<string, bool> which) => Counts.Where(c => which(c.Key)).Sum(c => c.Value);
-    }
 
     [Fact]
     public async Task An_embedded_instance_costs_six_requests_by_the_stage_and_one_delete_by_the_queue_pump()
@@ -48,8 +30,8 @@ public sealed class RequestCountTests(AzuriteFixture azurite) : IClassFixture<Az
             await ingestQueue.SendMessageAsync(BlobCreatedEvent.For(options.Uploads, blob.Name, url, blob.Properties.ContentLength ?? 0, blob.Properties.ETag?.ToString() ?? string.Empty).ToJson(), Ct);
         }
 
-        var counter = new CountingPolicy();
-        var storage = new TenantStorage(options, configure: o => o.AddPolicy(counter, HttpPipelinePosition.PerRetry));
+        var counter = new RequestCounter();
+        var storage = new TenantStorage(PrefixedStorage.Options(azurite.ConnectionString, "rq-", requests: counter));
         var generation = new StorageJobQueue(storage.Queue(options.GenerationQueue), storage.Queue(options.GenerationQueue + "-poison"));
         var logger = new CapturingLogger();
         using var encoder = new Inference.Encoders.ImageEncoder(TestModels.Encoder, new Inference.Onnx.OnnxSessionFactory(new Inference.Onnx.OnnxSessionOptions()));
@@ -61,9 +43,12 @@ public sealed class RequestCountTests(AzuriteFixture azurite) : IClassFixture<Az
 
         Assert.Equal(instances, (int)stage.Metrics.Get("embedded"));
         Assert.Equal(instances, (int)stage.Metrics.Get("generation-requests"));
-        var byStage = counter.Total(k => !k.EndsWith(" " + options.IngestQueue, StringComparison.Ordinal));
-        var byPump = counter.Total(k => k.EndsWith(" " + options.IngestQueue, StringComparison.Ordinal));
-        var report = string.Join(", ", counter.Counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {c.Value}"));
+        // The stage: every blob request and the generation message (the only queue put here); the pump: the ingest
+        // queue's receives, lease updates and deletes.
+        StorageRequestKind[] pumpKinds = [StorageRequestKind.QueueGet, StorageRequestKind.QueueUpdate, StorageRequestKind.QueueDelete];
+        var byPump = pumpKinds.Sum(k => counter.Count(k));
+        var byStage = counter.Total - byPump;
+        var report = string.Join(", ", Enum.GetValues<StorageRequestKind>().Where(k => counter.Count(k) > 0).Select(k => $"{k}: {counter.Count(k)}"));
         var summary = $"requests per instance: {(double)(byStage + byPump) / instances:F2} ({(double)byStage / instances:F2} by the stage, {(double)byPump / instances:F2} by the queue pump); {report}";
         TestContext.Current.SendDiagnosticMessage(summary);
         if (Environment.GetEnvironmentVariable("SMED_REQUEST_REPORT") is { Length: > 0 } file)
@@ -72,7 +57,8 @@ public sealed class RequestCountTests(AzuriteFixture azurite) : IClassFixture<Az
         }
 
         Assert.True(byStage == 6 * instances, $"{byStage} stage requests for {instances} instances: {report}");
-        Assert.Equal(instances, counter.Counts.GetValueOrDefault("DELETE " + options.IngestQueue));
+        Assert.Equal(instances, counter.Count(StorageRequestKind.QueueDelete));
+        Assert.Equal(instances, counter.Count(StorageRequestKind.QueuePut));
         Assert.True(byPump <= instances + 2, $"{byPump} queue requests: {report}");
     }
 }

@@ -36,7 +36,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
 /// not see each other's data.</summary>
 public static class PrefixedStorage
 {
-    public static ServerlessMed.Pipeline.Storage.TenantStorageOptions Options(string connectionString, string prefix, int maxDeliveryCount = 5) => new()
+    /// <param name="requests">Counts the requests of the clients built from these options (RequestCountTests).</param>
+    public static ServerlessMed.Pipeline.Storage.TenantStorageOptions Options(string connectionString, string prefix, int maxDeliveryCount = 5, ServerlessMed.Pipeline.Storage.RequestCounter? requests = null) => new()
     {
         ConnectionString = connectionString,
         Uploads = prefix + "uploads",
@@ -49,5 +50,7 @@ public static class PrefixedStorage
         IngestQueue = prefix + "ingest",
         GenerationQueue = prefix + "generation",
         MaxDeliveryCount = maxDeliveryCount,
+        BlobPolicies = requests is null ? [] : [requests.BlobPolicy],
+        QueuePolicies = requests is null ? [] : [requests.QueuePolicy],
     };
 }

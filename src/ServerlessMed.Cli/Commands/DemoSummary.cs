@@ -123,7 +123,7 @@ internal sealed record DemoSummary(
             m.Get("deidentified"),
             inventory.DeidInstances.Count,
             m.Get("embedded"),
-            await NoPixelsAsync(host, inventory, ct).ConfigureAwait(false),
+            host.Metrics.Get("no-pixels"),
             m.Get("generation-requests"),
             inventory.GeneratedRequests.Count,
             inventory.GeneratedImages,
@@ -153,31 +153,6 @@ internal sealed record DemoSummary(
         static bool Same(string folder, string? hash) => hash is not null && Directory.Exists(folder) && Inference.Diffusion.ModelHash.Of(folder) == hash;
         return Same(Path.Combine(modelsRoot, "encoders", LocalPipeline.TestEncoderId), host.Encoder?.Sha256)
             || Same(Path.Combine(modelsRoot, "diffusion", LocalPipeline.TestDiffusionId), host.Diffusion?.Hash);
-    }
-
-    /// <summary>The ingest stage's "no-pixels" counter; where it is absent (a stage that does not count them yet),
-    /// the stored instances without an embedding whose de-identified object has no pixel data, checked one by one.</summary>
-    private static async Task<long> NoPixelsAsync(PipelineHost host, StorageInventory inventory, CancellationToken ct)
-    {
-        var counted = host.Metrics.Get("no-pixels");
-        if (counted > 0 || host.Metrics.Get("deidentified") == host.Metrics.Get("embedded"))
-        {
-            return counted;
-        }
-
-        long found = 0;
-        var deid = host.Storage.Container(host.Storage.Options.Deid);
-        foreach (var name in inventory.DeidInstances.Where(n => !inventory.HasEmbedding(Path.GetFileNameWithoutExtension(n))))
-        {
-            var content = await deid.GetBlobClient(name).DownloadContentAsync(ct).ConfigureAwait(false);
-            var ds = Dicom.DicomFile.Open(content.Value.Content.ToStream()).Dataset;
-            if (!ds.Contains(Dicom.DicomTag.PixelData) && !ds.Contains(Dicom.DicomTag.FloatPixelData) && !ds.Contains(Dicom.DicomTag.DoubleFloatPixelData))
-            {
-                found++;
-            }
-        }
-
-        return found;
     }
 
     /// <summary>Each quarantine folder's record (any .json in it: the reason, or the unified record), read
