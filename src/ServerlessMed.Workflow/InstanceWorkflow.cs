@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using ServerlessMed.Deid;
-using ServerlessMed.Deid.Batch;
+using ServerlessMed.Workflow.Local;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Files.Archives;
