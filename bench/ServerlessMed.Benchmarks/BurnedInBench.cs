@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ServerlessMed.Deid;
 using ServerlessMed.Dicom;
-using ServerlessMed.Dicom.IO;
+using ServerlessMed.Testing;
 
 namespace ServerlessMed.Benchmarks;
 
@@ -20,12 +20,12 @@ internal static class BurnedInBench
         var withOcr = new Deidentifier(Key, DeidPolicy.Default);
         var without = new Deidentifier(Key, DeidPolicy.Parse("""{"burnedIn": {"detect": "none"}}"""));
         var cases = new List<(string Name, byte[] Bytes)>();
-        foreach (var (w, h, spp, bits) in new[] { (256, 256, 3, 8), (320, 240, 3, 8), (640, 480, 3, 8), (640, 480, 1, 8), (800, 600, 3, 8), (1024, 768, 3, 8), (512, 512, 1, 16), (1024, 1024, 1, 16) })
+        foreach (var (w, h, spp, bits) in SpeckleImages.BenchSizes)
         {
-            cases.Add(($"speckle {w}x{h} {(spp == 3 ? "RGB" : "MONO2")} {bits}-bit", Speckle(w, h, spp, bits)));
+            cases.Add(($"speckle {w}x{h} {(spp == 3 ? "RGB" : "MONO2")} {bits}-bit", Bytes(SpeckleImages.Build(w, h, spp, bits))));
         }
 
-        cases.Add(("random noise 512x512 MONO2 16-bit", Speckle(512, 512, 1, 16, noise: true)));
+        cases.Add(("random noise 512x512 MONO2 16-bit", Bytes(SpeckleImages.Build(512, 512, 1, 16, noise: true))));
 
         foreach (var rel in new[] { "pydicom/examples_ybr_color.dcm", "dicomParser/IM00001.fragmented_no_bot_jpeg_baseline.50.dcm", "pydicom-data/US1_J2KI.dcm", "pylibjpeg-data/JPEGExtended_3s_1f_u_08_08.dcm", "pydicom/examples_palette.dcm", "pydicom-data/color-pl.dcm" })
         {
@@ -81,59 +81,10 @@ internal static class BurnedInBench
 
     private static DicomFile Open(byte[] bytes) => DicomFile.Open(new MemoryStream(bytes, writable: false));
 
-    /// <summary>A US (colour) or OT (16-bit grey) instance of speckle grains on black, without text; and, with
-    /// <paramref name="noise"/>, every pixel random (the worst case for OCR: what bench/deid-vs-gdcmanon.sh's large
-    /// file holds).</summary>
-    private static byte[] Speckle(int columns, int rows, int spp, int bits, bool noise = false)
+    private static byte[] Bytes(DicomFile file)
     {
-        var random = new Random(columns + rows + spp);
-        var grains = new byte[((columns / 3) + 1) * ((rows / 2) + 1)]; // 3x2-pixel speckle grains, as the tests draw
-        random.NextBytes(grains);
-        var size = bits / 8;
-        var pixels = new byte[columns * rows * spp * size];
-        for (var y = 0; y < rows; y++)
-        {
-            for (var x = 0; x < columns; x++)
-            {
-                var inside = Math.Abs(x - (columns / 2.0)) < (y + 20) * 0.7 && y > rows / 6;
-                var v = noise ? random.Next(0, 256) : inside ? (grains[((y / 2) * ((columns / 3) + 1)) + (x / 3)] * 0.4) + random.Next(0, 20) : 0;
-                for (var s = 0; s < spp; s++)
-                {
-                    var o = (((y * columns) + x) * spp + s) * size;
-                    if (size == 1)
-                    {
-                        pixels[o] = (byte)v;
-                    }
-                    else
-                    {
-                        BitConverter.TryWriteBytes(pixels.AsSpan(o), (ushort)(v * 30));
-                    }
-                }
-            }
-        }
-
-        var ds = new DicomDataset();
-        ds.AddOrUpdate(DicomTag.SOPClassUID, DicomVR.UI, spp == 3 ? "1.2.840.10008.5.1.4.1.1.6.1" : "1.2.840.10008.5.1.4.1.1.7");
-        ds.AddOrUpdate(DicomTag.SOPInstanceUID, DicomVR.UI, $"1.2.826.0.1.3680043.10.543.9.{columns}.{rows}.{spp}.{bits}");
-        ds.AddOrUpdate(DicomTag.StudyInstanceUID, DicomVR.UI, "1.2.826.0.1.3680043.10.543.9.1");
-        ds.AddOrUpdate(DicomTag.SeriesInstanceUID, DicomVR.UI, "1.2.826.0.1.3680043.10.543.9.2");
-        ds.AddOrUpdate(DicomTag.Modality, DicomVR.CS, spp == 3 ? "US" : "OT");
-        ds.AddOrUpdate<ushort>(DicomTag.SamplesPerPixel, DicomVR.US, (ushort)spp);
-        ds.AddOrUpdate(DicomTag.PhotometricInterpretation, DicomVR.CS, spp == 3 ? "RGB" : "MONOCHROME2");
-        if (spp == 3)
-        {
-            ds.AddOrUpdate<ushort>(DicomTag.PlanarConfiguration, DicomVR.US, 0);
-        }
-
-        ds.AddOrUpdate<ushort>(DicomTag.Rows, DicomVR.US, (ushort)rows);
-        ds.AddOrUpdate<ushort>(DicomTag.Columns, DicomVR.US, (ushort)columns);
-        ds.AddOrUpdate<ushort>(DicomTag.BitsAllocated, DicomVR.US, (ushort)bits);
-        ds.AddOrUpdate<ushort>(DicomTag.BitsStored, DicomVR.US, (ushort)bits);
-        ds.AddOrUpdate<ushort>(DicomTag.HighBit, DicomVR.US, (ushort)(bits - 1));
-        ds.AddOrUpdate<ushort>(DicomTag.PixelRepresentation, DicomVR.US, 0);
-        ds.AddOrUpdate(new DicomElement(DicomTag.PixelData, bits == 16 ? DicomVR.OW : DicomVR.OB, DicomBuffer.FromBytes(pixels)));
         using var ms = new MemoryStream();
-        new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(ms);
+        file.Save(ms);
         return ms.ToArray();
     }
 }

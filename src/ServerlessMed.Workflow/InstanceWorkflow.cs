@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using ServerlessMed.Deid;
-using ServerlessMed.Deid.Batch;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Files.Archives;
 using ServerlessMed.Imaging;
 using ServerlessMed.Workflow.Encoding;
+using ServerlessMed.Workflow.Local;
 using ServerlessMed.Workflow.Outcomes;
 using ServerlessMed.Workflow.Records;
 using ServerlessMed.Workflow.Zip;

@@ -1,4 +1,4 @@
-using ServerlessMed.Deid.Batch;
+using ServerlessMed.Workflow.Local;
 
 namespace ServerlessMed.Deid.Tests;
 

@@ -6,8 +6,7 @@ namespace ServerlessMed.Testing;
 /// <summary>Text-free controls for burned-in text detection, built as bench/ServerlessMed.Benchmarks/BurnedInBench.cs
 /// builds its speckle cases (same seeds, same pixels): 3x2-pixel speckle grains (grey 0-122) in an ultrasound-like
 /// cone on black, whose straight top and slanted sides are sharp black-to-speckle edges. Colour instances are US, grey
-/// ones OT; both are in the default policy's OCR modalities. The bench keeps its own copy because it does not
-/// reference the test projects; a change here belongs there too.</summary>
+/// ones OT; both are in the default policy's OCR modalities. The bench builds its cases with this class too.</summary>
 public static class SpeckleImages
 {
     /// <summary>The bench's speckle cases: (columns, rows, samples per pixel, bits).</summary>

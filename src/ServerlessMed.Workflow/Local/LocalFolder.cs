@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using ServerlessMed.Deid;
-using ServerlessMed.Deid.Batch;
 
 namespace ServerlessMed.Workflow.Local;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ServerlessMed.Deid;
-using ServerlessMed.Deid.Batch;
 using ServerlessMed.Dicom;
 using ServerlessMed.Dicom.IO;
 using ServerlessMed.Files;

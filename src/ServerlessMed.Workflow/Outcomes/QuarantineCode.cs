@@ -89,7 +89,7 @@ public static class QuarantineCodes
         Deid.DeidRejectedException r => Parse(r.Code),
         Files.Archives.ZipRejectedException z => Parse(z.Code),
         Imaging.PixelDataException p => Parse(p.Code),
-        Deid.Batch.DeidOutputException => QuarantineCode.OutputIoError,
+        Local.DeidOutputException => QuarantineCode.OutputIoError,
         Dicom.DicomTruncatedException => QuarantineCode.Truncated,
         Dicom.DicomLimitExceededException => QuarantineCode.LimitExceeded,
         Dicom.DicomFormatException => QuarantineCode.NotDicomOrMalformed,

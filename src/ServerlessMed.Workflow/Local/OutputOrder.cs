@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ServerlessMed.Deid.Batch;
+namespace ServerlessMed.Workflow.Local;
 
 /// <summary>Decides which of several inputs that de-identify to one output name keeps it: the one later in input
 /// order, whatever order the workers finish them in, so a run's outputs do not depend on timing (instances that share

@@ -1,4 +1,4 @@
-namespace ServerlessMed.Deid.Batch;
+namespace ServerlessMed.Workflow.Local;
 
 /// <summary>The de-identified instance could not be written (disk full, no permission on OUT). Kept apart from an
 /// unreadable input so the reason says which side failed; the message names the failure's kind, never the path (which
