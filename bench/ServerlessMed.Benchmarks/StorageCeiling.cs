@@ -15,10 +15,25 @@ internal static class StorageCeiling
     private const int Seeds = 64;
 
     /// <summary>Per-kind totals of a run over <paramref name="instances"/> instances.</summary>
-    public sealed record Mix(IReadOnlyDictionary<StorageRequestKind, (long Count, long Bytes)> Kinds, int Instances)
+    public sealed record Mix(IReadOnlyDictionary<StorageRequestKind, (long Count, long Bytes)> Kinds, IReadOnlyDictionary<StorageRequestKind, (long Count, long Bytes)> Uploads, int Instances)
     {
-        public static Mix Of(int instances, params RequestCounter[] counters) => new(
-            Enum.GetValues<StorageRequestKind>().ToDictionary(k => k, k => (counters.Sum(c => c.Count(k)), counters.Sum(c => c.Bytes(k)))), instances);
+        /// <summary>The pipeline's requests and the uploads' (kept apart too: the workflow replay makes them first).</summary>
+        public static Mix Of(int instances, RequestCounter pipeline, RequestCounter uploads) => new(
+            Enum.GetValues<StorageRequestKind>().ToDictionary(k => k, k => (pipeline.Count(k) + uploads.Count(k), pipeline.Bytes(k) + uploads.Bytes(k))),
+            Enum.GetValues<StorageRequestKind>().ToDictionary(k => k, k => (uploads.Count(k), uploads.Bytes(k))),
+            instances);
+
+        public int UploadBytes => Uploads[StorageRequestKind.BlobPut].Count == 0 ? 1 : (int)Math.Max(1, Uploads[StorageRequestKind.BlobPut].Bytes / Uploads[StorageRequestKind.BlobPut].Count);
+
+        /// <summary>Average size of the pipeline's own writes (uploads left out).</summary>
+        public int PipelinePutBytes
+        {
+            get
+            {
+                var (count, bytes) = (Kinds[StorageRequestKind.BlobPut].Count - Uploads[StorageRequestKind.BlobPut].Count, Kinds[StorageRequestKind.BlobPut].Bytes - Uploads[StorageRequestKind.BlobPut].Bytes);
+                return count <= 0 ? 1 : (int)Math.Max(1, bytes / count);
+            }
+        }
 
         public long Count(StorageRequestKind kind) => Kinds[kind].Count;
 
@@ -26,12 +41,19 @@ internal static class StorageCeiling
 
         /// <summary>How many of a kind instance i makes: the kind's total spread evenly over the instances, so
         /// fractional kinds (listings, empty receives) come out right over the run.</summary>
-        public int For(StorageRequestKind kind, int i) => (int)((Count(kind) * (i + 1) / Instances) - (Count(kind) * i / Instances));
+        public int For(StorageRequestKind kind, int i) => Share(Count(kind), i);
+
+        /// <summary>As <see cref="For"/>, the uploads' requests alone.</summary>
+        public int ForUploads(StorageRequestKind kind, int i) => Share(Uploads[kind].Count, i);
+
+        private int Share(long total, int i) => (int)((total * (i + 1) / Instances) - (total * i / Instances));
     }
 
-    /// <summary>Replays the mix; returns instances/s and the requests made.</summary>
+    /// <summary>The flat replay: each instance's share of every kind, in a loop, with nothing waiting in the emulator
+    /// beyond what the loop itself leaves (no backlog of uploads or ingest messages). Returns instances/s and the
+    /// requests made.</summary>
     /// <param name="round">Names this replay's blobs and queues apart from an earlier one's.</param>
-    public static async Task<(double InstancesPerSecond, long Requests, TimeSpan Elapsed)> MeasureAsync(TenantStorage storage, Mix mix, int concurrency, int round)
+    public static async Task<(double InstancesPerSecond, long Requests, TimeSpan Elapsed)> MeasureFlatAsync(TenantStorage storage, Mix mix, int concurrency, int round)
     {
         var container = storage.Container($"ceiling{round}");
         await container.CreateIfNotExistsAsync();

@@ -40,6 +40,16 @@ public sealed class AzuriteLauncher : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>CPU time the emulator's process has used so far (for benches that weigh it against their own).</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>node_modules/.bin/azurite under the first folder above <paramref name="start"/> that has one.</summary>
     public static string? FindAzurite(string start)
     {
@@ -96,9 +106,19 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         string[] persistence = start.Location is null ? ["--inMemoryPersistence"] : ["--location", start.Location];
         string[] tls = start.CertificatePem is { } cert && start.KeyPem is { } key ? ["--cert", cert, "--key", key] : [];
         string[] oauth = start.OAuth ? ["--oauth", "basic"] : [];
+        // SMED_AZURITE_CPU_PROF=FOLDER: node writes a V8 CPU profile of the emulator there when it exits (a
+        // diagnostic: where Azurite's time goes under a bench). Written only on a clean exit: see DisposeAsync.
+        if (CpuProfileFolder is { } profDir)
+        {
+            psi.ArgumentList.Add("--cpu-prof");
+            psi.ArgumentList.Add("--cpu-prof-dir=" + profDir);
+        }
+
         foreach (var a in new[]
         {
-            script, "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl",
+            // --disableTelemetry: Azurite otherwise collects usage telemetry and sends it to Application Insights
+            // from the user's machine (and spends CPU on it per request).
+            script, "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -195,8 +215,15 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    private static string? CpuProfileFolder => Environment.GetEnvironmentVariable("SMED_AZURITE_CPU_PROF") is { Length: > 0 } folder ? folder : null;
+
+    public async ValueTask DisposeAsync()
     {
+        if (CpuProfileFolder is not null)
+        {
+            await StopAsync().ConfigureAwait(false); // a profile is written only when node exits by itself
+        }
+
         try
         {
             Kill();
@@ -213,8 +240,6 @@ public sealed class AzuriteLauncher : IAsyncDisposable
         catch (IOException)
         {
         }
-
-        return ValueTask.CompletedTask;
     }
 
     private static int FreePort()
