@@ -9,19 +9,25 @@ using ServerlessMed.Pipeline.Storage;
 namespace ServerlessMed.Benchmarks;
 
 /// <summary>Azurite's ceiling for the pipeline's workload, replayed in the shape the run had: the same uploads
-/// (as many in flight, the run's size), an announcer that puts one ingest message per upload as soon as it lands
-/// (the local event source), and a pump that receives the ingest messages in the run's batch size and, for each
-/// one, makes the stage's requests with no de-identification or encoding between them: read the upload, the
-/// pipeline's writes (the run's average size, conditional like the stage's), the messages the run left waiting (the
-/// generation requests), delete the upload, delete the message. So the emulator holds what it held in the run (the
-/// backlog of uploads and ingest messages, the outputs as they grow), which is what its requests cost: Azurite keeps
-/// blobs and messages in LokiJS collections whose deletes and queue scans cost in proportion to what they hold (its
-/// CPU profile under this bench: deleteBlob, clearExpiredMessages and deleteMessage are most of its time).</summary>
+/// (as many in flight, the run's size), an announcer that puts one ingest message per upload after it lands, one
+/// after another (the local event source's sends), and a pump that receives the ingest messages in the run's batch
+/// size and, for each one, makes the stage's requests with no de-identification or encoding between them: read the
+/// upload, the pipeline's writes (the run's average size, conditional like the stage's), the messages the run left
+/// waiting (the generation requests), delete the upload, delete the message. So the emulator holds the uploads not
+/// yet handled and the outputs as they grow, as in the run, which is what its requests cost: Azurite keeps blobs and
+/// messages in LokiJS collections whose deletes and queue scans cost in proportion to what they hold (its CPU profile
+/// under this bench: deleteBlob, clearExpiredMessages and deleteMessage are most of its time). Its ingest queue holds
+/// less than the run's (a peak of about 150 messages against about 900: the announcer, one send at a time among the
+/// pump's requests, keeps only a little ahead of the pump, where the event source announces a whole listing while the
+/// stage waits), which makes its queue requests cheaper: a higher ceiling than a replay with the run's queue depth.</summary>
 internal static class WorkflowReplay
 {
+    /// <summary>What a replay measured; <paramref name="PeakBacklog"/>: the most ingest messages sent and not yet received.</summary>
+    public sealed record Result(double InstancesPerSecond, long Requests, TimeSpan Elapsed, long PeakBacklog);
+
     /// <summary>Replays the workflow for <see cref="StorageCeiling.Mix.Instances"/> instances; returns instances/s,
-    /// the requests it made (counted by the same policy as the run) and the time.</summary>
-    public static async Task<(double InstancesPerSecond, long Requests, TimeSpan Elapsed)> MeasureAsync(string connectionString, StorageCeiling.Mix mix, int uploadConcurrency, int workConcurrency, int round)
+    /// the requests it made (counted by the same policy as the run), the time and the deepest ingest backlog.</summary>
+    public static async Task<Result> MeasureAsync(string connectionString, StorageCeiling.Mix mix, int uploadConcurrency, int workConcurrency, int round)
     {
         var counter = new RequestCounter();
         var storage = new TenantStorage(new TenantStorageOptions { ConnectionString = connectionString, BlobPolicies = [counter.BlobPolicy], QueuePolicies = [counter.QueuePolicy] });
@@ -41,6 +47,8 @@ internal static class WorkflowReplay
             : (int)Math.Clamp(Math.Ceiling((double)mix.Count(StorageRequestKind.QueueDelete) / mix.Count(StorageRequestKind.QueueGet)), 1, 32);
         var announced = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
         var done = 0;
+        long sent = 0;
+        var peakBacklog = 0L;
 
         var sw = Stopwatch.StartNew();
         var uploader = Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = uploadConcurrency }, async (i, ct) =>
@@ -55,11 +63,15 @@ internal static class WorkflowReplay
             await foreach (var i in announced.Reader.ReadAllAsync())
             {
                 await ingest.SendMessageAsync(i.ToString(CultureInfo.InvariantCulture) + " " + filler);
+                Interlocked.Increment(ref sent);
             }
         });
 
-        // The pump: a batch received when a batch's worth of slots is free, each message handled in a slot of its own
-        // (no barrier between batches: a ceiling should not wait on its slowest message).
+        // The pump, as the run's QueueProcessor: a batch received when a batch's worth of slots is free, each message
+        // handled in a slot of its own. (A prefetching pump, a batch always waiting ahead of the workers, with the
+        // announcements sent 8 at a time, was tried: its ingest queue held what the run's did, ~880 messages at the
+        // peak, and it cost Azurite more CPU per instance than the pipeline itself, 27-39 ms against 26-33; in 8 of
+        // 13 rounds it served fewer instances/s than the pipeline: no ceiling.)
         using var slots = new SemaphoreSlim(workConcurrency, workConcurrency);
         var running = new List<Task>();
         var taken = 0;
@@ -72,6 +84,7 @@ internal static class WorkflowReplay
             }
 
             QueueMessage[] received = (await ingest.ReceiveMessagesAsync(want, TimeSpan.FromMinutes(5))).Value;
+            peakBacklog = Math.Max(peakBacklog, Interlocked.Read(ref sent) - taken);
             if (want > received.Length)
             {
                 slots.Release(want - received.Length);
@@ -113,7 +126,7 @@ internal static class WorkflowReplay
 
         await uploader;
         await announcer;
-        return (n / elapsed.TotalSeconds, counter.Total, elapsed);
+        return new Result(n / elapsed.TotalSeconds, counter.Total, elapsed, peakBacklog);
     }
 
     private static string Name(int i) => $"load/{i:D5}.dcm";
