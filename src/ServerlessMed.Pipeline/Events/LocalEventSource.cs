@@ -7,9 +7,10 @@ using ServerlessMed.Pipeline.Storage;
 namespace ServerlessMed.Pipeline.Events;
 
 /// <summary>Azurite has no Event Grid: this lists uploads/ and enqueues a BlobCreated event (Event Grid schema) on
-/// the ingest queue for each blob version not announced before. The checkpoint (announced name → ETag) is persisted
-/// in the audit container, so a restarted runner does not announce twice what it already sent; announcing twice
-/// would still be harmless (ingest is idempotent).</summary>
+/// the ingest queue for each blob version not announced before. The checkpoint (SHA-256 of each announced name →
+/// ETag: upload names may hold PHI, so the checkpoint keeps only their hashes) is persisted in the audit container,
+/// so a restarted runner does not announce twice what it already sent; announcing twice would still be harmless
+/// (ingest is idempotent).</summary>
 public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueue)
 {
     public const string CheckpointBlob = "_system/local-event-source.json";
@@ -23,8 +24,9 @@ public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueu
         await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions(), cancellationToken).ConfigureAwait(false))
         {
             var version = item.Properties.ETag?.ToString() ?? string.Empty;
-            present.Add(item.Name);
-            if (announced.TryGetValue(item.Name, out var seen) && seen == version)
+            var key = KeyOf(item.Name);
+            present.Add(key);
+            if (announced.TryGetValue(key, out var seen) && seen == version)
             {
                 continue;
             }
@@ -33,7 +35,7 @@ public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueu
             using var span = Telemetry.PipelineTelemetry.Source.StartActivity("upload announced", System.Diagnostics.ActivityKind.Producer, parentContext: default);
             var ev = BlobCreatedEvent.For(storage.Options.Uploads, item.Name, container.GetBlobClient(item.Name).Uri, item.Properties.ContentLength ?? 0, version, span?.Id);
             await ingestQueue.SendAsync(ev.ToJson(), cancellationToken).ConfigureAwait(false);
-            announced[item.Name] = version;
+            announced[key] = version;
             sent++;
         }
 
@@ -46,6 +48,9 @@ public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueu
         await SaveCheckpointAsync(announced, etag, cancellationToken).ConfigureAwait(false);
         return sent;
     }
+
+    /// <summary>The checkpoint's key for an upload name: its SHA-256 in hex (the name itself may hold PHI).</summary>
+    public static string KeyOf(string uploadName) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(uploadName)));
 
     private async Task<(Dictionary<string, string> Announced, ETag? ETag)> LoadCheckpointAsync(CancellationToken ct)
     {
