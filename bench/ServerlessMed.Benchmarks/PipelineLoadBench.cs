@@ -43,7 +43,7 @@ internal static class PipelineLoadBench
             var cpu = (Bench: Process.GetCurrentProcess().TotalProcessorTime, Azurite: fresh.ProcessorTime);
             var replay = await WorkflowReplay.MeasureAsync(fresh.ConnectionString, run.Mix, UploadConcurrency, run.IngestConcurrency, round);
             replays.Add(replay.InstancesPerSecond);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay (Azurite alone, the same workload): {replay.InstancesPerSecond:F1} instances/s ({(double)replay.Requests / count:F2} requests per instance by a plain loop in the run's shape, {UploadConcurrency} uploads and {run.IngestConcurrency} instances in flight, peak ingest backlog {replay.PeakBacklog} messages, in {replay.Elapsed.TotalSeconds:F2} s; {CpuLine(cpu, fresh, count, replay.Elapsed)})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay (Azurite alone, the same workload): {replay.InstancesPerSecond:F1} instances/s ({(double)replay.Requests / count:F2} requests per instance by a plain loop in the run's shape, {UploadConcurrency} uploads and {run.IngestConcurrency} instances in flight, peak ingest backlog {replay.PeakBacklog} messages, in {replay.Elapsed.TotalSeconds:F2} s; {CpuLine("loop", cpu, fresh, count, replay.Elapsed)})"));
         }
 
         var ratios = new List<double>();
@@ -63,7 +63,7 @@ internal static class PipelineLoadBench
             var cpu = (Bench: Process.GetCurrentProcess().TotalProcessorTime, Azurite: fresh.ProcessorTime);
             var concurrency = last.IngestConcurrency + UploadConcurrency;
             var flat = await StorageCeiling.MeasureFlatAsync(new TenantStorage(new TenantStorageOptions { ConnectionString = fresh.ConnectionString }), last.Mix, concurrency, 1);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"for comparison, the last round's request kinds as a flat loop without the backlog: {flat.InstancesPerSecond:F1} instances/s ({flat.Requests} requests, {concurrency} in flight, in {flat.Elapsed.TotalSeconds:F2} s; {CpuLine(cpu, fresh, count, flat.Elapsed)}); pipeline / that: {last.Throughput / flat.InstancesPerSecond:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"for comparison, the last round's request kinds as a flat loop without the backlog: {flat.InstancesPerSecond:F1} instances/s ({flat.Requests} requests, {concurrency} in flight, in {flat.Elapsed.TotalSeconds:F2} s; {CpuLine("loop", cpu, fresh, count, flat.Elapsed)}); pipeline / that: {last.Throughput / flat.InstancesPerSecond:F2}"));
         }
 
         var sorted = ratios.Order().ToList();
@@ -168,8 +168,7 @@ internal static class PipelineLoadBench
         }
 
         var total = sw.Elapsed.TotalSeconds;
-        var benchCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart.Bench;
-        var azuriteCpu = azurite.ProcessorTime - cpuAtStart.Azurite;
+        var cpuLine = CpuLine("bench process", cpuAtStart, azurite, count, sw.Elapsed);
         await stop.CancelAsync();
         try
         {
@@ -189,7 +188,7 @@ internal static class PipelineLoadBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"upload→embedding latency: p50 {P(0.50):F2} s, p95 {P(0.95):F2} s, max {latencies.LastOrDefault():F2} s"));
         PrintRequests(pipelineRequests, uploadRequests, count);
         // Where the two cores went: this process (uploads, ingest stage, SDK) and the emulator, per instance.
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"CPU per instance: bench process {benchCpu.TotalMilliseconds / count:F1} ms, Azurite {azuriteCpu.TotalMilliseconds / count:F1} ms ({Environment.ProcessorCount} cores; {(benchCpu + azuriteCpu).TotalSeconds / total / Environment.ProcessorCount:P0} busy)"));
+        Console.WriteLine(cpuLine);
 
         await azurite.StopAsync();
 
@@ -198,12 +197,14 @@ internal static class PipelineLoadBench
 
     private const int UploadConcurrency = 8;
 
-    private static string CpuLine((TimeSpan Bench, TimeSpan Azurite) start, Emulators emulator, int count, TimeSpan elapsed)
+    /// <summary>Where the cores went since <paramref name="start"/>: this process (named <paramref name="self"/>) and
+    /// the emulator, per instance, and how busy the machine was.</summary>
+    private static string CpuLine(string self, (TimeSpan Bench, TimeSpan Azurite) start, Emulators emulator, int count, TimeSpan elapsed)
     {
         var loop = Process.GetCurrentProcess().TotalProcessorTime - start.Bench;
         var azurite = emulator.ProcessorTime - start.Azurite;
         return string.Create(CultureInfo.InvariantCulture,
-            $"CPU per instance: loop {loop.TotalMilliseconds / count:F1} ms, Azurite {azurite.TotalMilliseconds / count:F1} ms ({Environment.ProcessorCount} cores; {(loop + azurite).TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount:P0} busy)");
+            $"CPU per instance: {self} {loop.TotalMilliseconds / count:F1} ms, Azurite {azurite.TotalMilliseconds / count:F1} ms ({Environment.ProcessorCount} cores; {(loop + azurite).TotalSeconds / elapsed.TotalSeconds / Environment.ProcessorCount:P0} busy)");
     }
 
     private static void PrintRequests(RequestCounter pipeline, RequestCounter uploads, int count)

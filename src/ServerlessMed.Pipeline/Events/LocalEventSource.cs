@@ -7,10 +7,10 @@ using ServerlessMed.Pipeline.Storage;
 namespace ServerlessMed.Pipeline.Events;
 
 /// <summary>Azurite has no Event Grid: this lists uploads/ and enqueues a BlobCreated event (Event Grid schema) on
-/// the ingest queue for each blob version not announced before. The checkpoint (SHA-256 of each announced name →
-/// ETag: upload names may hold PHI, so the checkpoint keeps only their hashes) is persisted in the audit container,
-/// so a restarted runner does not announce twice what it already sent; announcing twice would still be harmless
-/// (ingest is idempotent).</summary>
+/// the ingest queue for each blob version not announced before. The checkpoint (the upload id of each announced
+/// version, <see cref="StorageLayout.UploadId"/>: a hash of name and ETag, since upload names may hold PHI) is
+/// persisted in the audit container, so a restarted runner does not announce twice what it already sent; announcing
+/// twice would still be harmless (ingest is idempotent), so a checkpoint that cannot be read starts over.</summary>
 public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueue)
 {
     public const string CheckpointBlob = "_system/local-event-source.json";
@@ -24,9 +24,9 @@ public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueu
         await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions(), cancellationToken).ConfigureAwait(false))
         {
             var version = item.Properties.ETag?.ToString() ?? string.Empty;
-            var key = KeyOf(item.Name);
-            present.Add(key);
-            if (announced.TryGetValue(key, out var seen) && seen == version)
+            var id = StorageLayout.UploadId(item.Name, version);
+            present.Add(id);
+            if (announced.Contains(id))
             {
                 continue;
             }
@@ -35,31 +35,33 @@ public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueu
             using var span = Telemetry.PipelineTelemetry.Source.StartActivity("upload announced", System.Diagnostics.ActivityKind.Producer, parentContext: default);
             var ev = BlobCreatedEvent.For(storage.Options.Uploads, item.Name, container.GetBlobClient(item.Name).Uri, item.Properties.ContentLength ?? 0, version, span?.Id);
             await ingestQueue.SendAsync(ev.ToJson(), cancellationToken).ConfigureAwait(false);
-            announced[key] = version;
+            announced.Add(id);
             sent++;
         }
 
         // Forget what is gone (processed and deleted) so the checkpoint stays small.
-        foreach (var name in announced.Keys.Where(n => !present.Contains(n)).ToList())
-        {
-            announced.Remove(name);
-        }
+        announced.IntersectWith(present);
 
         await SaveCheckpointAsync(announced, etag, cancellationToken).ConfigureAwait(false);
         return sent;
     }
 
-    /// <summary>The checkpoint's key for an upload name: its SHA-256 in hex (the name itself may hold PHI).</summary>
-    public static string KeyOf(string uploadName) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(uploadName)));
-
-    private async Task<(Dictionary<string, string> Announced, ETag? ETag)> LoadCheckpointAsync(CancellationToken ct)
+    private async Task<(HashSet<string> Announced, ETag? ETag)> LoadCheckpointAsync(CancellationToken ct)
     {
         var blob = storage.Container(storage.Options.Audit).GetBlobClient(CheckpointBlob);
         try
         {
             var content = await blob.DownloadContentAsync(ct).ConfigureAwait(false);
-            var map = JsonSerializer.Deserialize<Dictionary<string, string>>(content.Value.Content.ToString()) ?? [];
-            return (map, content.Value.Details.ETag);
+            try
+            {
+                var ids = JsonSerializer.Deserialize<string[]>(content.Value.Content.ToString()) ?? [];
+                return (new HashSet<string>(ids, StringComparer.Ordinal), content.Value.Details.ETag);
+            }
+            catch (JsonException)
+            {
+                // Unreadable, or the earlier name → ETag map (which held upload names): announce again and replace it.
+                return ([], content.Value.Details.ETag);
+            }
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -67,7 +69,7 @@ public sealed class LocalEventSource(TenantStorage storage, IJobQueue ingestQueu
         }
     }
 
-    private async Task SaveCheckpointAsync(Dictionary<string, string> announced, ETag? etag, CancellationToken ct)
+    private async Task SaveCheckpointAsync(HashSet<string> announced, ETag? etag, CancellationToken ct)
     {
         var blob = storage.Container(storage.Options.Audit).GetBlobClient(CheckpointBlob);
         var conditions = etag is { } e ? new BlobRequestConditions { IfMatch = e } : new BlobRequestConditions { IfNoneMatch = ETag.All };
